@@ -1,0 +1,18 @@
+"""Custom Kedro datasets for baseline-recsys."""
+
+from baseline_recsys.datasets.json_dataset import JSONFileDataset
+from baseline_recsys.datasets.metadata_dataset import (
+    AmazonMetadataDataset,
+    MetadataSource,
+)
+from baseline_recsys.datasets.parquet_dataset import ParquetTableDataset, StagedFile
+from baseline_recsys.datasets.torch_dataset import TorchStateDictDataset
+
+__all__ = [
+    "AmazonMetadataDataset",
+    "JSONFileDataset",
+    "MetadataSource",
+    "ParquetTableDataset",
+    "StagedFile",
+    "TorchStateDictDataset",
+]

@@ -1,0 +1,145 @@
+"""Validation metrics: ROC-AUC, popularity baseline, recall@k and NDCG@k.
+
+Ranking follows the usual item-item protocol: for a validation positive (a, b)
+whose two products were both seen in training, rank b among every training
+product by score(a, ·), leaving out a itself and a's training neighbours (already
+known to go with a). Anchors are scored in batches with one matrix product and
+:func:`torch.topk`; nothing loops over products in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+
+
+def safe_roc_auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
+    """ROC-AUC, or ``None`` when the labels hold a single class (AUC undefined).
+
+    Args:
+        labels: 1/0 labels.
+        scores: Scores, higher meaning more likely positive.
+
+    Returns:
+        The AUC, or ``None``.
+    """
+    labels = np.asarray(labels)
+    if len(labels) == 0 or labels.min() == labels.max():
+        return None
+    return float(roc_auc_score(labels, scores))
+
+
+def popularity_scores(p1: np.ndarray, p2: np.ndarray, degree: np.ndarray) -> np.ndarray:
+    """Popularity baseline: the product of the two products' training degrees.
+
+    Args:
+        p1: First product ids.
+        p2: Second product ids.
+        degree: Training degree per product id.
+
+    Returns:
+        One score per pair.
+    """
+    degree = np.asarray(degree, dtype=np.float64)
+    return degree[p1] * degree[p2]
+
+
+def adjacency(
+    p1: np.ndarray, p2: np.ndarray, n_products: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric adjacency lists in CSR form.
+
+    Args:
+        p1: First product ids of the pairs.
+        p2: Second product ids of the pairs.
+        n_products: Number of product ids.
+
+    Returns:
+        ``(indptr, indices)``: the neighbours of ``i`` are
+        ``indices[indptr[i]:indptr[i + 1]]``.
+    """
+    src = np.concatenate([p1, p2]).astype(np.int64)
+    dst = np.concatenate([p2, p1]).astype(np.int64)
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n_products + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n_products), out=indptr[1:])
+    return indptr, dst[order]
+
+
+def rank_metrics(
+    score_all: Callable[[torch.Tensor], torch.Tensor],
+    anchors: np.ndarray,
+    targets: np.ndarray,
+    *,
+    candidates: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    k: int = 10,
+    batch_size: int = 256,
+) -> dict[str, float]:
+    """Recall@k and NDCG@k of each target among all candidate products.
+
+    Args:
+        score_all: Maps ``(batch,)`` anchor ids to ``(batch, n_products)`` scores.
+        anchors: Anchor product ids (a).
+        targets: Held-out product ids (b), one per anchor.
+        candidates: Boolean mask of products that may be recommended (those
+            seen in training).
+        indptr: CSR row pointers of the training adjacency (see :func:`adjacency`).
+        indices: CSR column indices of the training adjacency.
+        k: Cut-off.
+        batch_size: Anchors scored at once.
+
+    Returns:
+        ``recall_at_k`` (hit rate of b in the top k) and ``ndcg_at_k``
+        (1/log2(rank+1) for a hit at 1-based ``rank``, else 0), averaged.
+    """
+    if len(anchors) == 0:
+        return {f"recall_at_{k}": float("nan"), f"ndcg_at_{k}": float("nan")}
+    blocked = torch.from_numpy(~np.asarray(candidates, dtype=bool))
+    discounts = 1.0 / torch.log2(torch.arange(2, k + 2, dtype=torch.float64))
+    hits = np.zeros(len(anchors))
+    gains = np.zeros(len(anchors))
+    for start in range(0, len(anchors), batch_size):
+        a = anchors[start : start + batch_size]
+        b = torch.from_numpy(
+            np.asarray(targets[start : start + batch_size], dtype=np.int64)
+        )
+        scores = score_all(torch.from_numpy(np.asarray(a, dtype=np.int64))).clone()
+        scores[:, blocked] = -torch.inf
+        # leave out each anchor and its training neighbours
+        counts = indptr[a + 1] - indptr[a]
+        rows = np.repeat(np.arange(len(a)), counts)
+        cols = indices[_csr_positions(indptr[a], counts)]
+        scores[torch.from_numpy(rows), torch.from_numpy(cols)] = -torch.inf
+        scores[
+            torch.arange(len(a)), torch.from_numpy(np.asarray(a, dtype=np.int64))
+        ] = -torch.inf
+        top = torch.topk(scores, min(k, scores.shape[1]), dim=1).indices
+        match = top == b.unsqueeze(1)
+        hit = match.any(dim=1)
+        gain = (match.double() * discounts[: top.shape[1]]).sum(dim=1)
+        hits[start : start + len(a)] = hit.numpy()
+        gains[start : start + len(a)] = gain.numpy()
+    return {f"recall_at_{k}": float(hits.mean()), f"ndcg_at_{k}": float(gains.mean())}
+
+
+def _csr_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Positions ``starts[i] + j`` for ``j < counts[i]``, concatenated (vectorised)."""
+    total = int(counts.sum())
+    offsets = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts, counts) + (np.arange(total) - offsets)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    ex = np.exp(x[~pos])
+    out[~pos] = ex / (1.0 + ex)
+    return out
