@@ -23,7 +23,12 @@ from tests.conftest import REPO_ROOT
 SAMPLE = REPO_ROOT / "data" / "01_raw" / "synthetic_sample.json.gz"
 
 #: Small overrides that keep a training run to a few seconds.
-FAST_TRAIN = {"epochs": 2, "eval_every_steps": 5, "eval_sample_size": 2000, "embedding_dim": 16}
+FAST_TRAIN = {
+    "epochs": 2,
+    "eval_every_steps": 5,
+    "eval_sample_size": 2000,
+    "embedding_dim": 16,
+}
 
 
 @pytest.fixture
@@ -51,7 +56,9 @@ def test_data_pipelines_run_on_the_embedded_sample(project: Path):
     assert report["rejected"] == 0 and report["products"] > 4000
     pairs = pd.read_parquet(project / "data/03_primary/product_pairs.parquet")
     assert 35_000 < len(pairs) < 45_000
-    validation = pd.read_parquet(project / "data/05_model_input/validation_pairs.parquet")
+    validation = pd.read_parquet(
+        project / "data/05_model_input/validation_pairs.parquet"
+    )
     assert validation.label.sum() == pytest.approx(len(pairs) / 3, abs=1)
     split = json.loads((project / "data/08_reporting/split_report.json").read_text())
     assert split["train_pairs"] + split["validation_positives"] == len(pairs)
@@ -59,26 +66,43 @@ def test_data_pipelines_run_on_the_embedded_sample(project: Path):
 
 def test_train_mf_bias_session_writes_model_metrics_and_plots(project: Path):
     bootstrap_project(project)
-    runtime = {"mf_bias": {"train": FAST_TRAIN, "evaluate": {"ranking_sample_size": 300}}}
+    runtime = {
+        "mf_bias": {"train": FAST_TRAIN, "evaluate": {"ranking_sample_size": 300}}
+    }
     with KedroSession.create(project_path=project, runtime_params=runtime) as session:
         session.run(pipeline_names=["train_mf_bias"])
-    metrics = json.loads((project / "data/08_reporting/mf_bias/metrics.json").read_text())
-    for key in ("roc_auc", "roc_auc_seen", "popularity_roc_auc", "recall_at_10", "ndcg_at_10",
-                "train_seconds", "pairs_per_second"):
+    metrics = json.loads(
+        (project / "data/08_reporting/mf_bias/metrics.json").read_text()
+    )
+    for key in (
+        "roc_auc",
+        "roc_auc_seen",
+        "popularity_roc_auc",
+        "recall_at_10",
+        "ndcg_at_10",
+        "train_seconds",
+        "pairs_per_second",
+    ):
         assert metrics[key] is not None, key
     assert metrics["roc_auc"] > 0.8  # planted structure is learnable
     assert metrics["train_params"]["epochs"] == 2
     for plot in ("precision_recall", "roc", "learning_curve", "lr_schedule"):
-        assert list((project / "data/08_reporting/mf_bias" / f"{plot}.png").rglob("*.png")), plot
+        assert list(
+            (project / "data/08_reporting/mf_bias" / f"{plot}.png").rglob("*.png")
+        ), plot
     assert list((project / "data/06_models/mf_bias/model.pt").rglob("*.pt"))
 
 
 def test_raw_metadata_path_points_the_whole_run_elsewhere(project: Path):
     other = project / "elsewhere.json"
-    other.write_text("{'asin': 'A', 'related': {'also_bought': ['B', 'C']}}\n"
-                     "{'asin': 'B', 'related': {'also_bought': ['C', 'D']}}\n")
+    other.write_text(
+        "{'asin': 'A', 'related': {'also_bought': ['B', 'C']}}\n"
+        "{'asin': 'B', 'related': {'also_bought': ['C', 'D']}}\n"
+    )
     bootstrap_project(project)
-    with KedroSession.create(project_path=project, runtime_params={"raw_metadata_path": str(other)}) as session:
+    with KedroSession.create(
+        project_path=project, runtime_params={"raw_metadata_path": str(other)}
+    ) as session:
         session.run(pipeline_names=["ingest", "relationships"])
     pairs = pd.read_parquet(project / "data/03_primary/product_pairs.parquet")
     assert len(pairs) == 4
@@ -91,8 +115,16 @@ def test_cli_run_with_deprecated_pipeline_flag(project: Path):
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
     done = subprocess.run(
         [str(kedro), "run", "--pipeline", "train_mf", "--params", params],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600, check=False,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     metrics = json.loads((project / "data/08_reporting/mf/metrics.json").read_text())
-    assert metrics["train_params"]["use_bias"] is False and metrics["train_params"]["epochs"] == 2
+    assert (
+        metrics["train_params"]["use_bias"] is False
+        and metrics["train_params"]["epochs"] == 2
+    )

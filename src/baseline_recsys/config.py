@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 T = TypeVar("T", bound="Params")
 
@@ -133,8 +140,13 @@ class TrainParams(Params):
     )
     epochs: int = Field(5, gt=0, description="Passes over the training pairs.")
     batch_size: int = Field(4096, gt=0, description="Positive pairs per step.")
+    engine: Literal["fused", "torch"] = Field(
+        "fused",
+        description="fused: compiled per-pair updates (sgd, adagrad); "
+        "torch: the PyTorch reference, mini-batch autograd (any optimiser).",
+    )
     optimizer: Literal["sgd", "adagrad", "adam", "sparse_adam"] = Field(
-        "sparse_adam",
+        "adagrad",
         description="Optimiser; sgd, adagrad and sparse_adam use sparse gradients.",
     )
     lr: float = Field(
@@ -150,7 +162,9 @@ class TrainParams(Params):
         5, gt=0, description="Negatives drawn per positive."
     )
     negative_power: float = Field(
-        1.0, ge=0, description="Negatives are drawn ∝ training frequency ** power."
+        0.0,
+        ge=0,
+        description="Negatives are drawn ∝ training frequency ** power (0: uniform).",
     )
     init_std: float = Field(0.1, gt=0, description="Std of the initial embeddings.")
     symmetric: bool = Field(
@@ -177,6 +191,17 @@ class TrainParams(Params):
         True, description="Resume from a matching checkpoint if one exists."
     )
 
+    @model_validator(mode="after")
+    def _check_combinations(self) -> TrainParams:
+        if self.lr_min > self.lr:
+            raise ValueError(f"lr_min ({self.lr_min}) must not exceed lr ({self.lr})")
+        if self.engine == "fused" and self.optimizer not in ("sgd", "adagrad"):
+            raise ValueError(
+                f"engine 'fused' supports optimizer 'sgd' or 'adagrad', got {self.optimizer!r}; "
+                "use engine: torch for adam and sparse_adam"
+            )
+        return self
+
 
 class EvaluateParams(Params):
     """``<variant>.evaluate``: validation metrics."""
@@ -189,3 +214,30 @@ class EvaluateParams(Params):
         256, gt=0, description="Anchors scored against all products at once."
     )
     seed: int = Field(7, description="Seed of the ranking sample.")
+
+
+class RecommendParams(Params):
+    """``recommend``: which model is served and how similar products are ranked."""
+
+    model: str = Field(
+        "mf_bias",
+        pattern=r"^[A-Za-z0-9_]+$",
+        description="Variant whose latest trained model is served (e.g. mf, mf_bias).",
+    )
+    k: int = Field(10, gt=0, description="Similar products per product.")
+    asins: list[str] | None = Field(
+        None,
+        description="Only these products (ASINs); null: every product with an embedding.",
+    )
+    exclude_neighbours: bool = Field(
+        False,
+        description="Also leave out each product's known training neighbours.",
+    )
+    batch_size: int = Field(
+        512,
+        gt=0,
+        description="Anchors scored at once per worker (memory grows linearly with it).",
+    )
+    num_threads: int = Field(
+        0, ge=0, description="Worker threads (0: torch's default, the number of cores)."
+    )

@@ -69,10 +69,10 @@ def evaluate(
         The metrics and the scored validation pairs.
     """
     n = model.n_products
-    t1 = train_pairs["product1_id"].to_numpy(np.int64)
-    t2 = train_pairs["product2_id"].to_numpy(np.int64)
-    v1 = validation_pairs["product1_id"].to_numpy(np.int64)
-    v2 = validation_pairs["product2_id"].to_numpy(np.int64)
+    t1 = train_pairs["product1_id"].to_numpy(np.int64, copy=True)
+    t2 = train_pairs["product2_id"].to_numpy(np.int64, copy=True)
+    v1 = validation_pairs["product1_id"].to_numpy(np.int64, copy=True)
+    v2 = validation_pairs["product2_id"].to_numpy(np.int64, copy=True)
     labels = validation_pairs["label"].to_numpy(np.int8)
     seen = validation_pairs["seen"].to_numpy(bool)
 

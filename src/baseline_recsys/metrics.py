@@ -118,8 +118,9 @@ def rank_metrics(
         scores[
             torch.arange(len(a)), torch.from_numpy(np.asarray(a, dtype=np.int64))
         ] = -torch.inf
-        top = torch.topk(scores, min(k, scores.shape[1]), dim=1).indices
-        match = top == b.unsqueeze(1)
+        top_scores, top = torch.topk(scores, min(k, scores.shape[1]), dim=1)
+        # a left-out product can only reach the top k with score -inf: never a hit
+        match = (top == b.unsqueeze(1)) & torch.isfinite(top_scores)
         hit = match.any(dim=1)
         gain = (match.double() * discounts[: top.shape[1]]).sum(dim=1)
         hits[start : start + len(a)] = hit.numpy()

@@ -76,19 +76,24 @@ class FrequencySampler:
         anchors: torch.Tensor,
         k: int,
         generator: torch.Generator,
-        max_rounds: int = 10,
+        max_rounds: int = 20,
     ) -> torch.Tensor:
         """Draw ``k`` negatives per anchor, none equal to its anchor.
+
+        Draws that hit their anchor are redrawn in bulk (rejection sampling, which
+        keeps the distribution exact). The few that still clash after
+        ``max_rounds`` (only when one product holds most of the weight) are drawn
+        from the distribution with the anchor removed.
 
         Args:
             anchors: ``(batch,)`` product ids.
             k: Negatives per anchor.
             generator: Source of randomness.
-            max_rounds: Redraw collisions at most this often (then they stay,
-                which only happens when a single product can be drawn).
+            max_rounds: Bulk redraw rounds before the exact per-anchor fallback.
 
         Returns:
-            ``(batch, k)`` product ids.
+            ``(batch, k)`` product ids; when only one product can be drawn, it is
+            returned even for itself.
         """
         negatives = self.sample((len(anchors), k), generator)
         if self.n_candidates < 2:
@@ -97,6 +102,16 @@ class FrequencySampler:
             clash = negatives == anchors.unsqueeze(1)
             n_clash = int(clash.sum())
             if not n_clash:
-                break
+                return negatives
             negatives[clash] = self.sample(n_clash, generator)
+        clash = negatives == anchors.unsqueeze(1)
+        for anchor in torch.unique(
+            anchors.unsqueeze(1).expand_as(negatives)[clash]
+        ).tolist():
+            rows = clash & (anchors.unsqueeze(1) == anchor)
+            probs = self.probabilities.clone()
+            probs[anchor] = 0.0
+            negatives[rows] = torch.multinomial(
+                probs, int(rows.sum()), replacement=True, generator=generator
+            )
         return negatives

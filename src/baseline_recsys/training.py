@@ -87,52 +87,153 @@ class FitResult:
     lr_per_step: list[float] = field(default_factory=list)
 
 
-class _Optimizers:
-    """One or two optimisers stepped together (SparseAdam cannot take dense params)."""
+class _TorchEngine:
+    """The reference step: autograd over a mini-batch, then a torch optimiser step.
+
+    SparseAdam cannot take dense parameters, so the global bias then gets its own
+    Adam; both are stepped (and scheduled) together.
+    """
 
     def __init__(self, model: MatrixFactorization, cfg: TrainParams) -> None:
+        self.model = model
+        self.cfg = cfg
+        self.loss_fn = get_loss(cfg.label_mode)
         sparse_params = [p for n, p in model.named_parameters() if n != "global_bias"]
         dense_params = [p for n, p in model.named_parameters() if n == "global_bias"]
         lr = cfg.lr
         if cfg.optimizer == "sgd":
-            self.items = [torch.optim.SGD(model.parameters(), lr=lr)]
+            self.optimizers = [torch.optim.SGD(model.parameters(), lr=lr)]
         elif cfg.optimizer == "adagrad":
-            self.items = [torch.optim.Adagrad(model.parameters(), lr=lr)]
+            self.optimizers = [torch.optim.Adagrad(model.parameters(), lr=lr)]
         elif cfg.optimizer == "adam":
-            self.items = [torch.optim.Adam(model.parameters(), lr=lr)]
+            self.optimizers = [torch.optim.Adam(model.parameters(), lr=lr)]
         else:
-            self.items = [torch.optim.SparseAdam(sparse_params, lr=lr)]
+            self.optimizers = [torch.optim.SparseAdam(sparse_params, lr=lr)]
             if dense_params:
-                self.items.append(torch.optim.Adam(dense_params, lr=lr))
+                self.optimizers.append(torch.optim.Adam(dense_params, lr=lr))
 
-    def zero_grad(self) -> None:
-        for opt in self.items:
+    def train_step(
+        self, anchors: torch.Tensor, candidates: torch.Tensor, targets: torch.Tensor
+    ) -> float:
+        """One optimiser step on a batch; returns the mean loss per score."""
+        self.model.train()
+        scores, penalty = self.model.scores_and_penalty(anchors, candidates)
+        mean_loss = self.loss_fn(scores[:, 0], scores[:, 1:], targets)
+        # Summed over the batch's scores, so that a row's gradient does not shrink
+        # as the batch grows and one lr suits every batch size and optimiser.
+        loss = mean_loss * scores.numel()
+        if self.cfg.l2:
+            loss = loss + self.cfg.l2 * penalty
+        for opt in self.optimizers:
             opt.zero_grad(set_to_none=True)
-
-    def step(self) -> None:
-        for opt in self.items:
+        loss.backward()
+        for opt in self.optimizers:
             opt.step()
+        return float(mean_loss.detach())
 
     def state_dict(self) -> list[dict[str, Any]]:
-        return [opt.state_dict() for opt in self.items]
+        return [opt.state_dict() for opt in self.optimizers]
 
     def load_state_dict(self, states: list[dict[str, Any]]) -> None:
-        for opt, state in zip(self.items, states, strict=True):
+        for opt, state in zip(self.optimizers, states, strict=True):
             opt.load_state_dict(state)
 
 
+class _FusedEngine:
+    """The fast step: :func:`baseline_recsys.kernels.train_batch`, per-pair updates.
+
+    Works on the model's own tensors (numpy views share their memory), so the
+    PyTorch model is always current. A parameter-less torch optimiser carries the
+    learning rate, so the very same scheduler drives both engines.
+    """
+
+    def __init__(self, model: MatrixFactorization, cfg: TrainParams) -> None:
+        from baseline_recsys import kernels
+
+        self.kernels = kernels
+        self.model = model
+        self.cfg = cfg
+        n = model.n_products
+        self.emb = model.embeddings.weight.data.numpy()
+        self.bias = (
+            model.biases.weight.data.numpy().reshape(-1)
+            if model.use_bias
+            else np.zeros(1, np.float32)
+        )
+        self.global_bias = (
+            model.global_bias.data.numpy()
+            if model.use_bias
+            else np.zeros(1, np.float32)
+        )
+        self.emb_acc = (
+            np.zeros_like(self.emb)
+            if cfg.optimizer == "adagrad"
+            else np.zeros((1, 1), np.float32)
+        )
+        self.bias_acc = np.zeros(n if model.use_bias else 1, np.float32)
+        self.global_acc = np.zeros(1, np.float32)
+        self.optimizers = [
+            torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.lr)
+        ]
+        self._optimizer = kernels.ADAGRAD if cfg.optimizer == "adagrad" else kernels.SGD
+        self._label_mode = (
+            kernels.BINARY if cfg.label_mode == "binary" else kernels.CONTINUOUS
+        )
+        if self._optimizer == kernels.SGD:
+            self.emb_acc = np.zeros((n, 1), np.float32)  # unused by SGD, only indexed
+
+    def train_step(
+        self, anchors: torch.Tensor, candidates: torch.Tensor, targets: torch.Tensor
+    ) -> float:
+        """Per-pair updates over a batch; returns the mean loss per score."""
+        lr = self.optimizers[0].param_groups[0]["lr"]
+        if self.cfg.label_mode == "binary":
+            targets = torch.ones_like(targets)
+        total = self.kernels.train_batch(
+            self.emb,
+            self.emb_acc,
+            self.bias,
+            self.bias_acc,
+            self.global_bias,
+            self.global_acc,
+            anchors.numpy(),
+            candidates.numpy(),
+            targets.numpy(),
+            float(lr),
+            float(self.cfg.l2),
+            self.model.use_bias,
+            self._label_mode,
+            self._optimizer,
+        )
+        return total / candidates.numel()
+
+    def state_dict(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "emb_acc": torch.from_numpy(self.emb_acc.copy()),
+                "bias_acc": torch.from_numpy(self.bias_acc.copy()),
+                "global_acc": torch.from_numpy(self.global_acc.copy()),
+            }
+        ]
+
+    def load_state_dict(self, states: list[dict[str, Any]]) -> None:
+        (state,) = states
+        self.emb_acc[...] = state["emb_acc"].numpy()
+        self.bias_acc[...] = state["bias_acc"].numpy()
+        self.global_acc[...] = state["global_acc"].numpy()
+
+
 def _fingerprint(cfg: TrainParams, train: PairData, n_products: int) -> str:
-    """Hash of everything that determines the trained model (for safe resume)."""
+    """Hash of everything that determines the trained model (for safe resume).
+
+    Covers the parameters (not the resume, checkpoint or thread settings) and
+    the training pairs themselves, byte for byte.
+    """
     relevant = cfg.model_dump(exclude={"resume", "checkpoint_dir", "num_threads"})
-    data = [
-        n_products,
-        len(train),
-        int(train.p1.sum()),
-        int(train.p2.sum()),
-        float(train.weight.sum()),
-    ]
-    blob = json.dumps([relevant, data], sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps([relevant, n_products], sort_keys=True).encode())
+    for tensor in (train.p1, train.p2, train.weight):
+        digest.update(tensor.contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def validation_auc(model: MatrixFactorization, data: PairData) -> float:
@@ -172,8 +273,23 @@ def fit(
     """
     if len(train) == 0:
         raise ValueError("cannot train on zero training pairs")
+    previous_threads = torch.get_num_threads()
     if cfg.num_threads:
         torch.set_num_threads(cfg.num_threads)
+    try:
+        return _fit(train, n_products, cfg, validation, checkpoint_path, progress)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _fit(
+    train: PairData,
+    n_products: int,
+    cfg: TrainParams,
+    validation: PairData | None,
+    checkpoint_path: Path | None,
+    progress: bool,
+) -> FitResult:
     generator = torch.Generator().manual_seed(cfg.seed)
     model = MatrixFactorization(
         n_products,
@@ -187,14 +303,15 @@ def fit(
         train.p2, minlength=n_products
     )
     sampler = FrequencySampler(frequency.numpy(), power=cfg.negative_power)
-    loss_fn = get_loss(cfg.label_mode)
-    optimizers = _Optimizers(model, cfg)
+    engine = (
+        _FusedEngine(model, cfg) if cfg.engine == "fused" else _TorchEngine(model, cfg)
+    )
     steps_per_epoch = math.ceil(len(train) / cfg.batch_size)
     schedulers = [
         torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
             opt, T_0=steps_per_epoch, eta_min=cfg.lr_min
         )
-        for opt in optimizers.items
+        for opt in engine.optimizers
     ]
     eval_data = _eval_subsample(validation, cfg.eval_sample_size, cfg.seed)
 
@@ -206,7 +323,7 @@ def fit(
             checkpoint_path,
             fingerprint,
             model,
-            optimizers,
+            engine,
             schedulers,
             generator,
             result,
@@ -242,18 +359,12 @@ def fit(
                 ],
                 dim=1,
             )
-            scores, penalty = model.scores_and_penalty(a, candidates)
-            loss = loss_fn(scores[:, 0], scores[:, 1:], weights[sl])
-            if cfg.l2:
-                loss = loss + cfg.l2 * penalty / len(a)
-            optimizers.zero_grad()
-            loss.backward()
-            optimizers.step()
+            batch_loss = engine.train_step(a, candidates, weights[sl])
             lr = schedulers[0].get_last_lr()[0]
             result.lr_per_step.append(lr)
             for scheduler in schedulers:
                 scheduler.step()
-            running += float(loss.detach())
+            running += batch_loss
             n_running += 1
             global_step = epoch * steps_per_epoch + step + 1
             last = step == steps_per_epoch - 1
@@ -295,7 +406,7 @@ def fit(
                 fingerprint,
                 epoch + 1,
                 model,
-                optimizers,
+                engine,
                 schedulers,
                 generator,
                 result,
@@ -324,7 +435,7 @@ def _save_checkpoint(
     fingerprint: str,
     epoch: int,
     model: MatrixFactorization,
-    optimizers: _Optimizers,
+    engine: _TorchEngine | _FusedEngine,
     schedulers: list[torch.optim.lr_scheduler.LRScheduler],
     generator: torch.Generator,
     result: FitResult,
@@ -333,7 +444,7 @@ def _save_checkpoint(
         "fingerprint": fingerprint,
         "epoch": epoch,
         "model": model.state_dict(),
-        "optimizers": optimizers.state_dict(),
+        "optimizers": engine.state_dict(),
         "schedulers": [s.state_dict() for s in schedulers],
         "generator": generator.get_state(),
         "history": result.history,
@@ -349,7 +460,7 @@ def _load_checkpoint(
     path: Path,
     fingerprint: str,
     model: MatrixFactorization,
-    optimizers: _Optimizers,
+    engine: _TorchEngine | _FusedEngine,
     schedulers: list[torch.optim.lr_scheduler.LRScheduler],
     generator: torch.Generator,
     result: FitResult,
@@ -367,7 +478,7 @@ def _load_checkpoint(
         )
         return 0
     model.load_state_dict(state["model"])
-    optimizers.load_state_dict(state["optimizers"])
+    engine.load_state_dict(state["optimizers"])
     for scheduler, s_state in zip(schedulers, state["schedulers"], strict=True):
         scheduler.load_state_dict(s_state)
     generator.set_state(state["generator"])

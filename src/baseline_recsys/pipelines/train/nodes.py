@@ -27,10 +27,10 @@ logger = logging.getLogger(__name__)
 
 def _pair_data(pairs: pd.DataFrame, with_label: bool = False) -> PairData:
     return PairData(
-        p1=torch.from_numpy(pairs["product1_id"].to_numpy(np.int64)),
-        p2=torch.from_numpy(pairs["product2_id"].to_numpy(np.int64)),
-        weight=torch.from_numpy(pairs["weight"].to_numpy(np.float32)),
-        label=torch.from_numpy(pairs["label"].to_numpy(np.int64))
+        p1=torch.from_numpy(pairs["product1_id"].to_numpy(np.int64, copy=True)),
+        p2=torch.from_numpy(pairs["product2_id"].to_numpy(np.int64, copy=True)),
+        weight=torch.from_numpy(pairs["weight"].to_numpy(np.float32, copy=True)),
+        label=torch.from_numpy(pairs["label"].to_numpy(np.int64, copy=True))
         if with_label
         else None,
     )

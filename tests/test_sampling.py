@@ -1,0 +1,141 @@
+"""Tests of :class:`baseline_recsys.sampling.FrequencySampler`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from baseline_recsys.sampling import FrequencySampler
+
+FREQUENCY = np.array([5, 0, 1, 10, 3, 0, 20, 1])
+N_DRAWS = 200_000
+
+
+def _gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def _empirical(draws: torch.Tensor, n: int) -> np.ndarray:
+    return np.bincount(draws.numpy().ravel(), minlength=n) / draws.numel()
+
+
+@pytest.mark.parametrize("power", [1.0, 0.75, 0.0])
+def test_empirical_distribution_matches_frequency_power(power: float) -> None:
+    sampler = FrequencySampler(FREQUENCY, power=power)
+    weights = np.where(FREQUENCY > 0, FREQUENCY.astype(float) ** power, 0.0)
+    expected = weights / weights.sum()
+    np.testing.assert_allclose(sampler.probabilities.numpy(), expected, rtol=1e-12)
+    draws = sampler.sample(N_DRAWS, _gen())
+    assert draws.dtype == torch.int64
+    observed = _empirical(draws, len(FREQUENCY))
+    # 5 standard errors of a binomial share: a false alarm is vanishingly unlikely.
+    tolerance = 5 * np.sqrt(expected * (1 - expected) / N_DRAWS) + 1e-12
+    assert np.all(np.abs(observed - expected) <= tolerance), (observed, expected)
+
+
+def test_power_zero_is_uniform_over_seen_products() -> None:
+    sampler = FrequencySampler(FREQUENCY, power=0.0)
+    seen = FREQUENCY > 0
+    probs = sampler.probabilities.numpy()
+    np.testing.assert_allclose(probs[seen], 1 / seen.sum())
+    assert np.all(probs[~seen] == 0)
+    assert sampler.n_candidates == seen.sum()
+
+
+@pytest.mark.parametrize("power", [1.0, 0.75, 0.0])
+def test_zero_frequency_and_excluded_products_are_never_drawn(power: float) -> None:
+    exclude = np.zeros(len(FREQUENCY), dtype=bool)
+    exclude[[3, 7]] = True  # one frequent and one rare product
+    sampler = FrequencySampler(FREQUENCY, power=power, exclude=exclude)
+    draws = sampler.sample((N_DRAWS // 4, 4), _gen(1))
+    assert draws.shape == (N_DRAWS // 4, 4)
+    drawn = set(np.unique(draws.numpy()).tolist())
+    assert drawn == {0, 2, 4, 6}
+    assert sampler.n_candidates == 4
+
+
+def test_trailing_zero_weight_products_are_never_drawn() -> None:
+    """Rounding in the CDF must not let a draw fall past the last drawable product."""
+    frequency = np.array([0, 3, 7, 0, 0])
+    sampler = FrequencySampler(frequency, power=0.75)
+    draws = sampler.sample(N_DRAWS, _gen(2))
+    assert set(np.unique(draws.numpy()).tolist()) == {1, 2}
+    # an explicit draw of u just below 1 also lands on the last drawable product
+    u = torch.tensor([0.0, 1 - 1e-16, np.nextafter(1.0, 0.0)], dtype=torch.float64)
+    idx = torch.searchsorted(sampler._cdf, u, right=True).clamp_(max=sampler._last)
+    assert idx.tolist() == [1, 2, 2]
+
+
+def test_accepts_torch_frequencies_and_masks() -> None:
+    frequency = torch.tensor([1, 1, 1, 1])
+    exclude = torch.tensor([False, True, False, False])
+    sampler = FrequencySampler(frequency, exclude=exclude)
+    assert 1 not in set(sampler.sample(10_000, _gen()).tolist())
+
+
+def test_sample_for_never_returns_the_anchor() -> None:
+    # power 0: six candidates, each drawn with chance 1/6, so ten redraw rounds
+    # leave a clash with chance (1/6)**11 per slot.
+    sampler = FrequencySampler(FREQUENCY, power=0.0)
+    anchors = torch.tensor([6, 3, 0, 4, 2, 7, 6, 6] * 500)
+    negatives = sampler.sample_for(anchors, 10, _gen(3))
+    assert negatives.shape == (len(anchors), 10)
+    assert not (negatives == anchors.unsqueeze(1)).any()
+    assert set(np.unique(negatives.numpy()).tolist()) <= {0, 2, 3, 4, 6, 7}
+
+
+def test_sample_for_redraws_clashes_with_a_frequent_anchor() -> None:
+    # product 6 has about half of the mass: without redraws ~half of its slots clash
+    sampler = FrequencySampler(FREQUENCY, power=1.0)
+    anchors = torch.full((2000,), 6)
+    negatives = sampler.sample_for(anchors, 10, _gen(3))
+    share = float((negatives == 6).double().mean())
+    assert share < 0.01
+    assert sampler.probabilities[6] > 0.45
+
+
+def test_sample_for_never_returns_the_anchor_with_skewed_frequencies() -> None:
+    sampler = FrequencySampler(np.array([0, 1000, 0, 1]))
+    anchors = torch.tensor([1, 3] * 200)
+    negatives = sampler.sample_for(anchors, 5, _gen(4))
+    assert torch.equal(negatives[anchors == 1], torch.full((200, 5), 3))
+    assert torch.equal(negatives[anchors == 3], torch.full((200, 5), 1))
+
+
+def test_sample_for_never_returns_a_frequent_anchor() -> None:
+    sampler = FrequencySampler(FREQUENCY, power=1.0)
+    anchors = torch.full((2000,), 6)
+    negatives = sampler.sample_for(anchors, 10, _gen(3))
+    assert not (negatives == 6).any()
+
+
+def test_sample_for_with_a_single_candidate_keeps_it() -> None:
+    sampler = FrequencySampler(np.array([0, 4, 0]))
+    negatives = sampler.sample_for(torch.tensor([1, 0]), 3, _gen())
+    assert torch.equal(negatives, torch.ones(2, 3, dtype=torch.int64))
+
+
+def test_same_seed_same_draws() -> None:
+    sampler = FrequencySampler(FREQUENCY, power=0.75)
+    anchors = torch.arange(8).repeat(50)
+    assert torch.equal(sampler.sample(1000, _gen(5)), sampler.sample(1000, _gen(5)))
+    assert torch.equal(
+        sampler.sample_for(anchors, 4, _gen(5)), sampler.sample_for(anchors, 4, _gen(5))
+    )
+    assert not torch.equal(sampler.sample(1000, _gen(5)), sampler.sample(1000, _gen(6)))
+
+
+def test_all_zero_weights_raise() -> None:
+    with pytest.raises(ValueError, match="every weight is zero"):
+        FrequencySampler(np.zeros(4))
+
+
+def test_everything_excluded_raises() -> None:
+    with pytest.raises(ValueError, match="every weight is zero"):
+        FrequencySampler(np.array([1, 2, 0]), exclude=np.array([True, True, False]))
+
+
+def test_negative_frequency_raises() -> None:
+    with pytest.raises(ValueError, match=">= 0"):
+        FrequencySampler(np.array([1, -1, 2]))
