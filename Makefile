@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 run: install
-	$(BIN)/kedro run --pipelines train_mf_bias
+	$(BIN)/kedro run --pipeline train_mf_bias
 
 lint: install
 	$(BIN)/ruff check .

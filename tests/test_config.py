@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,7 +94,7 @@ def test_defaults_parse_from_empty(
 def test_train_defaults() -> None:
     cfg = TrainParams.parse({}, prefix=PREFIX)
     assert cfg.label_mode == "binary"
-    assert cfg.optimizer == "sparse_adam"
+    assert (cfg.engine, cfg.optimizer) == ("fused", "adagrad")
     assert cfg.lr > 0
     assert cfg.epochs > 0
     assert cfg.init_std == pytest.approx(0.1)
@@ -179,3 +180,26 @@ def test_evaluate_params_bad_values(key: str, value: int) -> None:
     with pytest.raises(ParameterError) as info:
         EvaluateParams.parse({key: value}, prefix="books.evaluate")
     assert f"books.evaluate.{key}={value!r}" in str(info.value)
+
+
+def test_schema_defaults_match_the_parameters_files() -> None:
+    """The YAML files and the schema document the same defaults."""
+    import yaml
+
+    conf = Path(__file__).resolve().parents[1] / "conf" / "base"
+    train = yaml.safe_load((conf / "parameters_train.yml").read_text())
+    defaults = TrainParams()
+    for key, value in train["_train_defaults"].items():
+        assert getattr(defaults, key) == pytest.approx(value), key
+    for variant in ("mf", "mf_bias", "mf_continuous", "mf_bias_continuous"):
+        TrainParams.parse(train[variant]["train"], prefix=f"{variant}.train")
+        EvaluateParams.parse(train[variant]["evaluate"], prefix=f"{variant}.evaluate")
+    split = yaml.safe_load((conf / "parameters_split.yml").read_text())["split"]
+    assert SplitParams.parse(split, prefix="split") == SplitParams()
+    weights = yaml.safe_load((conf / "parameters_relationships.yml").read_text())
+    assert (
+        RelationshipsParams.parse(weights["relationships"], prefix="relationships")
+        == RelationshipsParams()
+    )
+    ingest = yaml.safe_load((conf / "parameters_ingest.yml").read_text())["ingest"]
+    assert IngestParams.parse(ingest, prefix="ingest") == IngestParams()

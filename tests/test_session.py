@@ -24,10 +24,10 @@ SAMPLE = REPO_ROOT / "data" / "01_raw" / "synthetic_sample.json.gz"
 
 #: Small overrides that keep a training run to a few seconds.
 FAST_TRAIN = {
-    "epochs": 2,
+    "epochs": 3,
     "eval_every_steps": 5,
     "eval_sample_size": 2000,
-    "embedding_dim": 16,
+    "embedding_dim": 32,
 }
 
 
@@ -85,7 +85,7 @@ def test_train_mf_bias_session_writes_model_metrics_and_plots(project: Path):
     ):
         assert metrics[key] is not None, key
     assert metrics["roc_auc"] > 0.8  # planted structure is learnable
-    assert metrics["train_params"]["epochs"] == 2
+    assert metrics["train_params"]["epochs"] == 3
     for plot in ("precision_recall", "roc", "learning_curve", "lr_schedule"):
         assert list(
             (project / "data/08_reporting/mf_bias" / f"{plot}.png").rglob("*.png")
@@ -126,5 +126,5 @@ def test_cli_run_with_deprecated_pipeline_flag(project: Path):
     metrics = json.loads((project / "data/08_reporting/mf/metrics.json").read_text())
     assert (
         metrics["train_params"]["use_bias"] is False
-        and metrics["train_params"]["epochs"] == 2
+        and metrics["train_params"]["epochs"] == 3
     )

@@ -131,7 +131,7 @@ class SplitParams(Params):
 class TrainParams(Params):
     """``<variant>.train``: the matrix factorisation model and how it is fitted."""
 
-    embedding_dim: int = Field(64, gt=0, description="Embedding dimension.")
+    embedding_dim: int = Field(128, gt=0, description="Embedding dimension.")
     use_bias: bool = Field(
         True, description="Per-product and global bias in the score."
     )
@@ -150,13 +150,12 @@ class TrainParams(Params):
         description="Optimiser; sgd, adagrad and sparse_adam use sparse gradients.",
     )
     lr: float = Field(
-        0.01, gt=0, description="Peak learning rate of each cosine cycle."
+        0.2, gt=0, description="Peak learning rate of each cosine cycle."
     )
     lr_min: float = Field(
         0.0, ge=0, description="Learning rate at the end of each cycle."
     )
-    l2: float = Field(
-        0.0, ge=0, description="L2 penalty on the embedding rows in each batch."
+    l2: float = Field(0.03, ge=0, description="L2 penalty on the embedding rows in each batch."
     )
     negatives_per_positive: int = Field(
         5, gt=0, description="Negatives drawn per positive."
