@@ -76,17 +76,23 @@ def compare_variants(
 def _markdown(table: pd.DataFrame) -> str:
     """Render the comparison as a GitHub Markdown table (no extra dependency)."""
 
-    def fmt(value: Any) -> str:
+    def fmt(column: str, value: Any) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
             return "—"
+        if column == "train_seconds":
+            return f"{value:.1f}"
+        if column == "pairs_per_second":
+            return f"{value:,.0f}"
         if isinstance(value, float):
-            return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
+            return f"{value:.4f}"
         return str(value)
 
     header = "| " + " | ".join(table.columns) + " |"
     rule = "|" + "|".join("---" for _ in table.columns) + "|"
     body = [
-        "| " + " | ".join(fmt(v) for v in row) + " |"
+        "| "
+        + " | ".join(fmt(c, v) for c, v in zip(table.columns, row, strict=True))
+        + " |"
         for row in table.itertuples(index=False)
     ]
     return "\n".join([header, rule, *body]) + "\n"

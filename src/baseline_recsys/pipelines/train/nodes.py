@@ -43,7 +43,7 @@ def train_model(
     params: dict[str, Any],
     *,
     variant: str,
-) -> tuple[MatrixFactorization, dict[str, Any]]:
+) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """Fit a matrix factorisation model on the training pairs.
 
     Args:
@@ -55,8 +55,8 @@ def train_model(
         variant: Name of the variant (names the checkpoint file).
 
     Returns:
-        The trained model and its training history (log entries, the learning
-        rate at every step, fit time).
+        The trained model's ``state_dict`` and its training history (log
+        entries, the learning rate at every step, fit time).
     """
     cfg = TrainParams.parse(params, prefix=f"{variant}.train")
     checkpoint = (
@@ -88,7 +88,7 @@ def train_model(
         "lr_per_step": result.lr_per_step,
         "params": cfg.model_dump(),
     }
-    return result.model, history
+    return result.model.state_dict(), history
 
 
 def evaluate_model(
