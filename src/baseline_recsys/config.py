@@ -149,13 +149,12 @@ class TrainParams(Params):
         "adagrad",
         description="Optimiser; sgd, adagrad and sparse_adam use sparse gradients.",
     )
-    lr: float = Field(
-        0.2, gt=0, description="Peak learning rate of each cosine cycle."
-    )
+    lr: float = Field(0.2, gt=0, description="Peak learning rate of each cosine cycle.")
     lr_min: float = Field(
         0.0, ge=0, description="Learning rate at the end of each cycle."
     )
-    l2: float = Field(0.03, ge=0, description="L2 penalty on the embedding rows in each batch."
+    l2: float = Field(
+        0.03, ge=0, description="L2 penalty on the embedding rows in each batch."
     )
     negatives_per_positive: int = Field(
         5, gt=0, description="Negatives drawn per positive."
