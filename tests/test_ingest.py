@@ -149,3 +149,56 @@ def test_truncated_gzip_is_a_clear_error_and_leaves_no_output(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.json"):
         _ingest(tmp_path / "nope.json", tmp_path)
+
+
+def test_hostile_corpus_is_rejected_line_by_line_and_nothing_runs(tmp_path):
+    marker = tmp_path / "executed"
+    hostile = {
+        "truncated": "{'asin': 'T1', 'related': {'also_bought': ['X'",
+        "garbage": b"\x00\x01\x02\xfe\xff binary",
+        "top-level list": "['asin', 'B1']",
+        "bare number": "12345",
+        "empty asin": "{'asin': ''}",
+        "int asin": "{'asin': 99}",
+        "related not dict": "{'asin': 'R1', 'related': 'also_bought'}",
+        "ints in list": "{'asin': 'R2', 'related': {'also_bought': [1, 2]}}",
+        "None in list": "{'asin': 'R3', 'related': {'also_bought': [None]}}",
+        "string for list": "{'asin': 'R4', 'related': {'also_bought': 'B000000001'}}",
+        "set literal": "{'asin': 'R5', 'related': {'also_bought': {'B1', 'B2'}}}",
+        "deep nesting": "[" * 5000 + "]" * 5000,
+        "os.system": f"__import__('os').system('touch {marker}')",
+        "call in value": f"{{'asin': 'E1', 'title': open('{marker}', 'w')}}",
+        "lambda": "{'asin': (lambda: 'E2')()}",
+        "comprehension": "{'asin': 'E3', 'related': {'also_bought': [x for x in 'ab']}}",
+        "f-string": "{'asin': f'{1+1}'}",
+        "huge garbage line": "{'asin': '" + "x" * 10_000_000,
+    }
+    good = [
+        f"{{'asin': 'G{i:04d}', 'related': {{'also_bought': ['G{i + 1:04d}']}}}}"
+        for i in range(2000)
+    ]
+    json_line = (
+        '{"asin": "J1", "related": {"also_viewed": ["G0001"]}}'  # valid here too
+    )
+    lines: list[str | bytes] = []
+    for i, bad in enumerate(hostile.values()):
+        lines.extend(good[i * 100 : (i + 1) * 100])
+        lines.append(bad)
+    lines.extend(good[len(hostile) * 100 :])
+    lines.extend(["", json_line])
+    path = write_lines(tmp_path / "hostile.json.gz", lines)
+    report, out = _ingest(path, tmp_path, max_rejected_fraction=0.05)
+    assert not marker.exists()
+    assert report.products == 2001  # every good line, plus the JSON line
+    assert report.rejected == len(hostile)
+    rejected = out["rejected_path"]
+    expected_lines = [101 * (i + 1) for i in range(len(hostile))]
+    assert list(rejected["line_number"]) == expected_lines
+    assert rejected["text"].str.len().max() <= 200
+    assert set(rejected["reason"]) == {
+        "unparsable",
+        "invalid_utf8",
+        "not_a_dict",
+        "bad_asin",
+        "bad_related",
+    }
