@@ -128,3 +128,17 @@ def test_cli_run_with_deprecated_pipeline_flag(project: Path):
         metrics["train_params"]["use_bias"] is False
         and metrics["train_params"]["epochs"] == 3
     )
+
+
+def test_bad_parameters_stop_the_run_before_any_node(project: Path):
+    from baseline_recsys.config import ParameterError
+
+    bootstrap_project(project)
+    runtime = {"mf_bias": {"train": {"lr": 0, "epoch": 3}}}
+    with KedroSession.create(project_path=project, runtime_params=runtime) as session:
+        with pytest.raises(
+            ParameterError,
+            match=r"mf_bias\.train\.lr=0.*mf_bias\.train\.epoch: unknown",
+        ):
+            session.run(pipeline_names=["train_mf_bias"])
+    assert not (project / "data" / "02_intermediate" / "products.parquet").exists()

@@ -239,3 +239,27 @@ class RecommendParams(Params):
     num_threads: int = Field(
         0, ge=0, description="Worker threads (0: torch's default, the number of cores)."
     )
+
+
+#: The schema of each top-level parameters key (``<variant>.train`` and
+#: ``<variant>.evaluate`` are matched by their last part).
+SCHEMAS: dict[str, type[Params]] = {
+    "ingest": IngestParams,
+    "relationships": RelationshipsParams,
+    "split": SplitParams,
+    "recommend": RecommendParams,
+    "train": TrainParams,
+    "evaluate": EvaluateParams,
+}
+
+
+def schema_for(name: str) -> type[Params] | None:
+    """Return the schema of a parameters key such as ``split`` or ``mf_bias.train``.
+
+    Args:
+        name: The key, without the ``params:`` prefix.
+
+    Returns:
+        The schema class, or ``None`` for keys this project does not define.
+    """
+    return SCHEMAS.get(name.rsplit(".", 1)[-1])
