@@ -31,7 +31,7 @@ CONTINUOUS = 1
 ADAGRAD_EPS = 1e-10  # torch.optim.Adagrad's default
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=True, inline="always")
 def _step(
     param: float, accumulator: float, grad: float, lr: float, optimizer: int
 ) -> tuple[float, float]:
@@ -41,7 +41,7 @@ def _step(
     return param - lr * grad, accumulator
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True)
 def train_batch(  # noqa: PLR0912 - one fused loop on purpose
     emb: np.ndarray,
     emb_acc: np.ndarray,
@@ -82,53 +82,67 @@ def train_batch(  # noqa: PLR0912 - one fused loop on purpose
     """
     n, m = candidates.shape
     dim = emb.shape[1]
+    adagrad = optimizer == ADAGRAD
+    decay = 2.0 * l2
     grad_a = np.zeros(dim, dtype=np.float32)
     total = 0.0
     for i in range(n):
         a = anchors[i]
+        ea = emb[a]
         grad_a[:] = 0.0
         grad_ba = 0.0
         grad_g = 0.0
         for j in range(m):
             c = candidates[i, j]
+            ec = emb[c]
             score = 0.0
             for f in range(dim):
-                score += emb[a, f] * emb[c, f]
+                score += ea[f] * ec[f]
             if use_bias:
                 score += bias[a] + bias[c] + global_bias[0]
             # d loss / d score, and the loss itself
             target = targets[i] if j == 0 else 0.0
+            prob = 1.0 / (1.0 + math.exp(-score))
             if label_mode == BINARY:
                 # log(1 + exp(s)) - y·s, computed stably
-                softplus = max(score, 0.0) + math.log1p(math.exp(-abs(score)))
-                total += softplus - target * score
-                prob = 1.0 / (1.0 + math.exp(-score))
+                total += (
+                    max(score, 0.0) + math.log1p(math.exp(-abs(score))) - target * score
+                )
                 g = prob - target
             else:
-                prob = 1.0 / (1.0 + math.exp(-score))
                 total += (prob - target) ** 2
                 g = 2.0 * (prob - target) * prob * (1.0 - prob)
             for f in range(dim):
-                grad_a[f] += g * emb[c, f]
-                grad_c = g * emb[a, f] + 2.0 * l2 * emb[c, f]
-                emb[c, f], emb_acc[c, f] = _step(
-                    emb[c, f], emb_acc[c, f], grad_c, lr, optimizer
-                )
+                grad_a[f] += g * ec[f]
+            # the candidate's row, from the anchor's row as it was before this pair
+            if adagrad:
+                acc = emb_acc[c]
+                for f in range(dim):
+                    grad = g * ea[f] + decay * ec[f]
+                    acc[f] += grad * grad
+                    ec[f] -= lr * grad / (math.sqrt(acc[f]) + ADAGRAD_EPS)
+            else:
+                for f in range(dim):
+                    ec[f] -= lr * (g * ea[f] + decay * ec[f])
             if use_bias:
                 grad_ba += g
-                grad_bc = g + 2.0 * l2 * bias[c]
-                bias[c], bias_acc[c] = _step(
-                    bias[c], bias_acc[c], grad_bc, lr, optimizer
-                )
                 grad_g += g
-        for f in range(dim):
-            grad = grad_a[f] + 2.0 * l2 * emb[a, f]
-            emb[a, f], emb_acc[a, f] = _step(
-                emb[a, f], emb_acc[a, f], grad, lr, optimizer
-            )
+                bias[c], bias_acc[c] = _step(
+                    bias[c], bias_acc[c], g + decay * bias[c], lr, optimizer
+                )
+        if adagrad:
+            acc = emb_acc[a]
+            for f in range(dim):
+                grad = grad_a[f] + decay * ea[f]
+                acc[f] += grad * grad
+                ea[f] -= lr * grad / (math.sqrt(acc[f]) + ADAGRAD_EPS)
+        else:
+            for f in range(dim):
+                ea[f] -= lr * (grad_a[f] + decay * ea[f])
         if use_bias:
-            grad = grad_ba + 2.0 * l2 * bias[a]
-            bias[a], bias_acc[a] = _step(bias[a], bias_acc[a], grad, lr, optimizer)
+            bias[a], bias_acc[a] = _step(
+                bias[a], bias_acc[a], grad_ba + decay * bias[a], lr, optimizer
+            )
             global_bias[0], global_acc[0] = _step(
                 global_bias[0], global_acc[0], grad_g, lr, optimizer
             )
