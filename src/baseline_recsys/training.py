@@ -2,9 +2,16 @@
 
 Each step takes ``batch_size`` positive pairs, draws ``negatives_per_positive``
 negatives per pair for its anchor (product1, or a random end when ``symmetric``),
-scores the positive and its negatives in one pass, and adds an L2 penalty on the
-embedding rows used in the batch only — penalising the whole table every step made
-the seed's step cost grow with the catalogue.
+scores the positive and its negatives, and adds an L2 penalty on the embedding
+rows used in the batch only — penalising the whole table every step made the
+seed's step cost grow with the catalogue. The loss is summed over scores, so a
+row's gradient does not shrink as the batch grows.
+
+Two engines take the step: ``fused`` (:mod:`baseline_recsys.kernels`, compiled
+per-pair SGD / Adagrad updates; the default) and ``torch`` (the PyTorch reference:
+autograd over the mini-batch, then a torch optimiser). Negatives, orientation,
+shuffling, schedule, logging and checkpoints are shared, so with one pair per
+batch both engines produce the same model.
 
 The learning rate follows a cosine from ``lr`` to ``lr_min`` within each epoch and
 restarts at every epoch (:class:`torch.optim.lr_scheduler.CosineAnnealingWarmRestarts`
