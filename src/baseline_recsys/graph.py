@@ -127,7 +127,10 @@ def build_product_graph(
     unique_keys, inverse = np.unique(key, return_inverse=True)
     del key
     n_pairs = len(unique_keys)
-    weight = np.bincount(inverse, weights=relation_weight, minlength=n_pairs)
+    # (astype: bincount of an empty array is int64 even with float weights)
+    weight = np.bincount(inverse, weights=relation_weight, minlength=n_pairs).astype(
+        np.float64
+    )
     p1 = (unique_keys // n_products).astype(np.int32)
     p2 = (unique_keys % n_products).astype(np.int32)
 
@@ -152,9 +155,10 @@ def build_product_graph(
     degree = np.bincount(p1, minlength=n_products) + np.bincount(
         p2, minlength=n_products
     )
-    weighted = np.bincount(p1, weights=weight, minlength=n_products) + np.bincount(
-        p2, weights=weight, minlength=n_products
-    )
+    weighted = (
+        np.bincount(p1, weights=weight, minlength=n_products)
+        + np.bincount(p2, weights=weight, minlength=n_products)
+    ).astype(np.float64)
     product_index = pd.DataFrame(
         {
             "product_id": np.arange(n_products, dtype=np.int32),

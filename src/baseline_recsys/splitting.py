@@ -180,6 +180,11 @@ def split_pairs(
             f"negatives_per_positive must be >= 0, got {negatives_per_positive}"
         )
     n_pairs = len(pairs)
+    if n_pairs == 0:
+        raise ValueError(
+            "product_pairs is empty: the metadata holds no relations of a kind with a "
+            "weight > 0 (see ingest_report's relations_by_kind and relationships.weights)"
+        )
     n_validation = int(round(n_pairs * validation_fraction))
     if n_pairs < 2 or n_validation in (0, n_pairs):
         raise ValueError(
