@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from baseline_recsys.atomic import atomic_open, atomic_path
 
 
-class TextFileDataset(AbstractDataset[str, str]):
-    """A UTF-8 text file (e.g. a Markdown report)."""
+class LocalFileDataset(AbstractDataset[Any, Any]):
+    """Base of the small single-file datasets: a local path, exists and describe."""
 
     def __init__(
         self, *, filepath: str, metadata: dict[str, Any] | None = None
@@ -33,6 +33,16 @@ class TextFileDataset(AbstractDataset[str, str]):
         self._filepath = Path(filepath)
         self.metadata = metadata
 
+    def _exists(self) -> bool:
+        return self._filepath.is_file()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath)}
+
+
+class TextFileDataset(LocalFileDataset):
+    """A UTF-8 text file (e.g. a Markdown report)."""
+
     def load(self) -> str:
         """Read the text."""
         return self._filepath.read_text(encoding="utf-8")
@@ -42,27 +52,9 @@ class TextFileDataset(AbstractDataset[str, str]):
         with atomic_open(self._filepath, "w", encoding="utf-8") as handle:
             handle.write(data)
 
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
 
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
-
-class CSVFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
+class CSVFileDataset(LocalFileDataset):
     """A small table as CSV (no index column)."""
-
-    def __init__(
-        self, *, filepath: str, metadata: dict[str, Any] | None = None
-    ) -> None:
-        """Create the dataset.
-
-        Args:
-            filepath: Local path of the CSV file.
-            metadata: Free-form metadata (ignored by Kedro).
-        """
-        self._filepath = Path(filepath)
-        self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
         """Read the table."""
@@ -72,12 +64,6 @@ class CSVFileDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
         """Write the table atomically."""
         with atomic_path(self._filepath) as tmp:
             data.to_csv(tmp, index=False)
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
 
 
 class AtomicMatplotlibDataset(MatplotlibDataset):

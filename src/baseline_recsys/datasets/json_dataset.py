@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
-from kedro.io import AbstractDataset
-
 from baseline_recsys.atomic import atomic_open
+from baseline_recsys.datasets.files import LocalFileDataset
 
 
-class JSONFileDataset(AbstractDataset[Any, Any]):
+class JSONFileDataset(LocalFileDataset):
     """Local JSON file; saves go to a temporary file that is renamed into place."""
-
-    def __init__(
-        self, *, filepath: str, metadata: dict[str, Any] | None = None
-    ) -> None:
-        """Create the dataset.
-
-        Args:
-            filepath: Local path of the JSON file.
-            metadata: Free-form metadata (ignored by Kedro).
-        """
-        self._filepath = Path(filepath)
-        self.metadata = metadata
 
     def load(self) -> Any:
         """Read the document."""
@@ -36,12 +22,6 @@ class JSONFileDataset(AbstractDataset[Any, Any]):
         text = json.dumps(data, indent=2, allow_nan=False, default=_to_builtin)
         with atomic_open(self._filepath, "w", encoding="utf-8") as handle:
             handle.write(text + "\n")
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
 
 
 def _to_builtin(value: Any) -> Any:
