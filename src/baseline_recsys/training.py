@@ -172,6 +172,7 @@ class _FusedEngine:
             if model.use_bias
             else np.zeros(1, np.float32)
         )
+        # Adagrad's per-coordinate accumulators; SGD never reads them
         self.emb_acc = (
             np.zeros_like(self.emb)
             if cfg.optimizer == "adagrad"
@@ -186,8 +187,6 @@ class _FusedEngine:
         self._label_mode = (
             kernels.BINARY if cfg.label_mode == "binary" else kernels.CONTINUOUS
         )
-        if self._optimizer == kernels.SGD:
-            self.emb_acc = np.zeros((n, 1), np.float32)  # unused by SGD, only indexed
 
     def train_step(
         self, anchors: torch.Tensor, candidates: torch.Tensor, targets: torch.Tensor
