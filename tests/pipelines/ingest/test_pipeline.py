@@ -82,5 +82,7 @@ def test_pipeline_runs_with_sequential_runner(tiny_dump, tmp_path, params):
         "E",
     ]
     assert len(catalog.load("product_relationships")) == 8
-    # staged files were moved, not copied
+    # staged files were moved, not copied; the next run tidies the empty folder
     assert not list((tmp_path / "staging").rglob("*.parquet"))
+    SequentialRunner().run(create_pipeline(), catalog)
+    assert len(list((tmp_path / "staging").iterdir())) == 1

@@ -32,6 +32,11 @@ def ingest_metadata(
     cfg = IngestParams.parse(params, prefix="ingest")
     staging = Path(cfg.staging_dir)
     staging.mkdir(parents=True, exist_ok=True)
+    for old in staging.glob(
+        "ingest-*"
+    ):  # folders of earlier runs, emptied by the catalog
+        if old.is_dir() and not any(old.iterdir()):
+            old.rmdir()
     folder = Path(tempfile.mkdtemp(prefix="ingest-", dir=staging))
     paths = {
         name: folder / f"{name}.parquet"
