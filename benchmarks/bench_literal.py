@@ -106,14 +106,14 @@ def _count_fallbacks(lines: Sequence[str]) -> int:
         How many lines took the fallback path.
     """
     calls = 0
-    original = literal._literal_eval
+    original = literal.literal_eval_parser
 
     def counting(text: str) -> object:
         nonlocal calls
         calls += 1
         return original(text)
 
-    literal._literal_eval = counting
+    literal.literal_eval_parser = counting
     try:
         for line in lines:
             try:
@@ -121,7 +121,7 @@ def _count_fallbacks(lines: Sequence[str]) -> int:
             except ValueError:
                 pass
     finally:
-        literal._literal_eval = original
+        literal.literal_eval_parser = original
     return calls
 
 

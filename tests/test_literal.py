@@ -136,13 +136,13 @@ def test_strict_json_sample_matches_literal_eval() -> None:
 def test_real_lines_never_need_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     # Guards the speed: every real line should take the JSON route.
     calls: list[str] = []
-    real_fallback = literal._literal_eval
+    real_fallback = literal.literal_eval_parser
 
     def counting_fallback(text: str) -> object:
         calls.append(text)
         return real_fallback(text)
 
-    monkeypatch.setattr(literal, "_literal_eval", counting_fallback)
+    monkeypatch.setattr(literal, "literal_eval_parser", counting_fallback)
     lines = _lines("meta_Digital_Music.2014-prefix.json.gz")[:2000]
     for line in lines:
         parse_python_literal(line)

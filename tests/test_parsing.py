@@ -8,10 +8,9 @@ import json
 
 import pytest
 
-from baseline_recsys.literal import parse_python_literal
+from baseline_recsys.literal import literal_eval_parser, parse_python_literal
 from baseline_recsys.parsing import (
     RejectedLine,
-    literal_eval_parser,
     normalise_record,
     parse_line,
 )

@@ -490,8 +490,8 @@ def _decode(json_text: str) -> object:
     return value
 
 
-def _literal_eval(text: str) -> object:
-    """Run :func:`ast.literal_eval`, reporting every failure as ``ValueError``.
+def literal_eval_parser(text: str) -> object:
+    """Run :func:`ast.literal_eval` (the slow reference), every failure a ``ValueError``.
 
     Args:
         text: The input line.
@@ -549,4 +549,4 @@ def parse_python_literal(text: str) -> object:
                 return _decode(_CHUNK.sub(_chunk_to_json, text))
             except (_NotFast, RecursionError, MemoryError):
                 pass
-    return _literal_eval(text)
+    return literal_eval_parser(text)

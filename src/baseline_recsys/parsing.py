@@ -26,12 +26,13 @@ fine-grained aspects", EMNLP 2019.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from baseline_recsys.literal import parse_python_literal
 
 LineParser = Callable[[str], Any]
 """A function that turns one line of text into a Python object, or raises."""
@@ -111,35 +112,14 @@ class ProductRecord:
     related: dict[str, list[str]] = field(default_factory=dict)
 
 
-def literal_eval_parser(text: str) -> Any:
-    """Parse a Python literal with :func:`ast.literal_eval` (the slow reference).
-
-    Args:
-        text: One line.
-
-    Returns:
-        The parsed object.
-
-    Raises:
-        ValueError: If the text is not a Python literal.
-    """
-    try:
-        return ast.literal_eval(text)
-    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as exc:
-        raise ValueError(f"not a Python literal ({type(exc).__name__})") from exc
-
-
 def default_python_parser() -> LineParser:
-    """Return the fastest available safe Python-literal parser.
+    """Return the default safe Python-literal parser.
 
     Returns:
-        :func:`baseline_recsys.literal.parse_python_literal` when available,
-        otherwise :func:`literal_eval_parser`.
+        :func:`baseline_recsys.literal.parse_python_literal`, which returns what
+        :func:`ast.literal_eval` (:func:`~baseline_recsys.literal.literal_eval_parser`)
+        returns, only faster.
     """
-    try:
-        from baseline_recsys.literal import parse_python_literal
-    except ImportError:  # pragma: no cover - the module ships with the package
-        return literal_eval_parser
     return parse_python_literal
 
 
