@@ -4,11 +4,37 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+#: The embedded synthetic sample, committed with the project.
+SAMPLE = REPO_ROOT / "data" / "01_raw" / "synthetic_sample.json.gz"
+
+
+def make_project_copy(root: Path, *, with_sample: bool = True) -> Path:
+    """Lay out a throw-away Kedro project in ``root``: conf, pyproject, the sample.
+
+    The package itself is installed, so ``src/`` only has to exist.
+
+    Args:
+        root: An empty folder.
+        with_sample: Also copy the synthetic sample into ``data/01_raw``.
+
+    Returns:
+        ``root``.
+    """
+    shutil.copytree(REPO_ROOT / "conf", root / "conf")
+    shutil.copy(REPO_ROOT / "pyproject.toml", root / "pyproject.toml")
+    (root / "src").mkdir()
+    if with_sample:
+        (root / "data" / "01_raw").mkdir(parents=True)
+        shutil.copy(SAMPLE, root / "data" / "01_raw" / SAMPLE.name)
+    return root
 
 
 def shared_data_dir() -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -32,9 +31,7 @@ from baseline_recsys.recommend import (
     training_degree,
 )
 from baseline_recsys.recommend.__main__ import main
-from tests.conftest import REPO_ROOT
-
-SAMPLE = REPO_ROOT / "data" / "01_raw" / "synthetic_sample.json.gz"
+from tests.conftest import make_project_copy
 
 
 def two_cliques(n_per: int = 8, dim: int = 6, *, seed: int = 0) -> MatrixFactorization:
@@ -292,9 +289,7 @@ def test_popular_in_category_walks_up_from_the_leaf():
 @pytest.fixture
 def tiny_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project folder holding a two-clique model and its tables (no training)."""
-    shutil.copytree(REPO_ROOT / "conf", tmp_path / "conf")
-    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    (tmp_path / "src").mkdir()
+    make_project_copy(tmp_path, with_sample=False)
     monkeypatch.chdir(tmp_path)
     asins = [f"B00000{i:04d}" for i in range(16)]
     model = two_cliques(n_per=8)
@@ -375,11 +370,7 @@ def test_missing_model_is_reported(tiny_project: Path, capsys):
 
 @pytest.mark.slow
 def test_pipeline_and_command_after_training_on_the_embedded_sample(tmp_path: Path):
-    shutil.copytree(REPO_ROOT / "conf", tmp_path / "conf")
-    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    (tmp_path / "src").mkdir()
-    (tmp_path / "data" / "01_raw").mkdir(parents=True)
-    shutil.copy(SAMPLE, tmp_path / "data" / "01_raw" / SAMPLE.name)
+    make_project_copy(tmp_path)
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1"}
     kedro = Path(sys.executable).with_name("kedro")
     train = subprocess.run(

@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -41,9 +40,7 @@ from baseline_recsys.literal import parse_python_literal
 from baseline_recsys.model import MatrixFactorization
 from baseline_recsys.splitting import sample_negative_pairs, split_pairs
 from baseline_recsys.training import PairData, fit
-from tests.conftest import REPO_ROOT, write_lines
-
-SAMPLE = REPO_ROOT / "data" / "01_raw" / "synthetic_sample.json.gz"
+from tests.conftest import make_project_copy, write_lines
 
 # ---------------------------------------------------------------- kill and resume
 
@@ -275,12 +272,7 @@ DATA_FILES = (
 
 
 def _make_project(root: Path) -> Path:
-    shutil.copytree(REPO_ROOT / "conf", root / "conf")
-    shutil.copy(REPO_ROOT / "pyproject.toml", root / "pyproject.toml")
-    (root / "src").mkdir()
-    (root / "data" / "01_raw").mkdir(parents=True)
-    shutil.copy(SAMPLE, root / "data" / "01_raw" / SAMPLE.name)
-    return root
+    return make_project_copy(root)
 
 
 def _run_train_mf_bias(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

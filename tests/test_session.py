@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +17,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from tests.conftest import REPO_ROOT
-
-SAMPLE = REPO_ROOT / "data" / "01_raw" / "synthetic_sample.json.gz"
+from tests.conftest import SAMPLE, make_project_copy
 
 #: Small overrides that keep a training run to a few seconds.
 FAST_TRAIN = {
@@ -34,11 +31,7 @@ FAST_TRAIN = {
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A throw-away copy of the project configuration and the sample data."""
-    shutil.copytree(REPO_ROOT / "conf", tmp_path / "conf")
-    shutil.copy(REPO_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    (tmp_path / "src").mkdir()  # the package itself is installed
-    (tmp_path / "data" / "01_raw").mkdir(parents=True)
-    shutil.copy(SAMPLE, tmp_path / "data" / "01_raw" / SAMPLE.name)
+    make_project_copy(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
     return tmp_path
