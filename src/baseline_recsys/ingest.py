@@ -39,8 +39,7 @@ from baseline_recsys.parsing import (
     LineParser,
     ProductRecord,
     RejectedLine,
-    normalise_record,
-    parse_line,
+    parse_raw_line,
 )
 
 logger = logging.getLogger(__name__)
@@ -317,25 +316,13 @@ def ingest_file(
                         report, buffers, number, "line_too_long", f"<{n_bytes} bytes>"
                     )
                     continue
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]  # noqa: PLW2901 - drop the UTF-8 byte order mark
                 if not raw.strip():
                     report.blank_lines += 1
                     continue
                 try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    _reject(
-                        report,
-                        buffers,
-                        number,
-                        "invalid_utf8",
-                        raw.decode("utf-8", "replace"),
-                    )
-                    continue
-                try:
-                    record = normalise_record(parse_line(text, python_parser))
+                    record = parse_raw_line(raw, python_parser)
                 except RejectedLine as exc:
+                    text = raw.decode("utf-8", "replace")
                     _reject(report, buffers, number, exc.reason, text)
                     continue
                 report.parsed += 1

@@ -277,3 +277,24 @@ def normalise_record(obj: Any) -> ProductRecord:
         categories=categories,
         related=related,
     )
+
+
+def parse_raw_line(raw: bytes, python_parser: LineParser) -> ProductRecord:
+    """Decode one raw line (UTF-8, a leading byte order mark dropped) into a product.
+
+    Args:
+        raw: The line's bytes, without its line ending.
+        python_parser: The safe Python-literal parser.
+
+    Returns:
+        The normalised product.
+
+    Raises:
+        RejectedLine: ``invalid_utf8``, or any reason of :func:`parse_line` and
+            :func:`normalise_record`.
+    """
+    try:
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RejectedLine("invalid_utf8", str(exc)[:100]) from exc
+    return normalise_record(parse_line(text, python_parser))

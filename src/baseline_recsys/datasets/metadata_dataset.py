@@ -30,8 +30,7 @@ from baseline_recsys.parsing import (
     ProductRecord,
     RejectedLine,
     default_python_parser,
-    normalise_record,
-    parse_line,
+    parse_raw_line,
 )
 
 
@@ -68,9 +67,8 @@ class MetadataSource:
             if not raw or not raw.strip():
                 continue
             try:
-                text = raw.decode("utf-8").lstrip("\ufeff")
-                yield normalise_record(parse_line(text, self.python_parser))
-            except (UnicodeDecodeError, RejectedLine):
+                yield parse_raw_line(raw, self.python_parser)
+            except RejectedLine:
                 continue
 
     def ingest(
