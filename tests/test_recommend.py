@@ -17,6 +17,7 @@ from kedro.io import Version
 
 from baseline_recsys.datasets import ParquetTableDataset, TorchStateDictDataset
 from baseline_recsys.datasets.json_dataset import JSONFileDataset
+from baseline_recsys.graph import pair_degree
 from baseline_recsys.metrics import adjacency
 from baseline_recsys.model import MatrixFactorization
 from baseline_recsys.recommend import (
@@ -28,7 +29,6 @@ from baseline_recsys.recommend import (
     ranking,
     similar_items,
     similar_pairs_table,
-    training_degree,
 )
 from baseline_recsys.recommend.__main__ import main
 from tests.conftest import make_project_copy
@@ -189,8 +189,8 @@ def test_bad_arguments_are_refused():
         similar_items(model, [0], 3, candidates=np.ones(4, dtype=bool))
 
 
-def test_training_degree_counts_both_ends():
-    assert list(training_degree(np.array([0, 0]), np.array([1, 3]), 5)) == [
+def test_pair_degree_counts_both_ends():
+    assert list(pair_degree(np.array([0, 0]), np.array([1, 3]), 5)) == [
         2,
         1,
         0,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from baseline_recsys.graph import pair_degree
 from baseline_recsys.metrics import (
     adjacency,
     popularity_scores,
@@ -81,7 +82,7 @@ def evaluate(
         .numpy()
         .astype(np.float64)
     )
-    degree = np.bincount(t1, minlength=n) + np.bincount(t2, minlength=n)
+    degree = pair_degree(t1, t2, n)
     popularity = popularity_scores(v1, v2, degree)
 
     positives = np.flatnonzero((labels == 1) & seen)

@@ -47,6 +47,23 @@ class ProductGraph:
     product_index: pd.DataFrame
 
 
+def pair_degree(p1: np.ndarray, p2: np.ndarray, n_products: int) -> np.ndarray:
+    """Number of pairs each product id appears in (either end).
+
+    Args:
+        p1: First product ids of the pairs.
+        p2: Second product ids of the pairs.
+        n_products: Number of product ids.
+
+    Returns:
+        ``(n_products,)`` int64 degrees; on training pairs, 0 marks a product with
+        no trained embedding.
+    """
+    p1 = np.asarray(p1, dtype=np.int64)
+    p2 = np.asarray(p2, dtype=np.int64)
+    return np.bincount(p1, minlength=n_products) + np.bincount(p2, minlength=n_products)
+
+
 def _kind_weights(
     kinds: list[str], weights: Mapping[str, float]
 ) -> tuple[np.ndarray, list[str]]:
@@ -152,9 +169,7 @@ def build_product_graph(
         counts = np.bincount(inverse[mask], minlength=n_pairs)
         pairs[f"n_{kind}"] = np.minimum(counts, 255).astype(np.uint8)
 
-    degree = np.bincount(p1, minlength=n_products) + np.bincount(
-        p2, minlength=n_products
-    )
+    degree = pair_degree(p1, p2, n_products)
     weighted = (
         np.bincount(p1, weights=weight, minlength=n_products)
         + np.bincount(p2, weights=weight, minlength=n_products)

@@ -24,6 +24,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from baseline_recsys.graph import pair_degree
+
 logger = logging.getLogger(__name__)
 
 NegativeStrategy = Literal["uniform", "popularity"]
@@ -199,9 +201,7 @@ def split_pairs(
     train = pairs.loc[~is_validation].reset_index(drop=True)
     validation_pos = pairs.loc[is_validation].reset_index(drop=True)
 
-    train_degree = np.bincount(
-        train["product1_id"], minlength=n_products
-    ) + np.bincount(train["product2_id"], minlength=n_products)
+    train_degree = pair_degree(train["product1_id"], train["product2_id"], n_products)
     seen = train_degree > 0
     pos_seen = seen[validation_pos["product1_id"]] & seen[validation_pos["product2_id"]]
     n_unseen = int((~pos_seen).sum())

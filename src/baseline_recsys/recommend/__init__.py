@@ -23,7 +23,7 @@ from baseline_recsys.recommend.lookup import (
     category_path,
     popular_in_category,
 )
-from baseline_recsys.recommend.similar import similar_items, training_degree
+from baseline_recsys.recommend.similar import similar_items
 from baseline_recsys.recommend.table import (
     METADATA_COLUMNS,
     attach_metadata,
@@ -38,5 +38,4 @@ __all__ = [
     "popular_in_category",
     "similar_items",
     "similar_pairs_table",
-    "training_degree",
 ]

@@ -192,8 +192,9 @@ def run(args: argparse.Namespace) -> int:
     """
     from kedro.io import DatasetError
 
+    from baseline_recsys.graph import pair_degree
     from baseline_recsys.model import MatrixFactorization
-    from baseline_recsys.recommend import AsinIndex, similar_items, training_degree
+    from baseline_recsys.recommend import AsinIndex, similar_items
 
     catalog = load_catalog(args.project_path.resolve(), args.env)
     asin = args.asin.strip()
@@ -222,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
     pairs = catalog.load("train_pairs")
     p1 = pairs["product1_id"].to_numpy()
     p2 = pairs["product2_id"].to_numpy()
-    degree = training_degree(p1, p2, len(asins))
+    degree = pair_degree(p1, p2, len(asins))
     if not len(position) or degree[position[0]] == 0:
         echo(
             f"{describe(asin, products)} has no trained embedding "

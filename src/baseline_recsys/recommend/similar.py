@@ -17,23 +17,6 @@ from baseline_recsys.model import MatrixFactorization
 from baseline_recsys.recommend.ranking import BlockRanker, Neighbours
 
 
-def training_degree(p1: np.ndarray, p2: np.ndarray, n_products: int) -> np.ndarray:
-    """Number of training pairs each product id appears in.
-
-    Args:
-        p1: First product ids of the training pairs.
-        p2: Second product ids of the training pairs.
-        n_products: Number of product ids.
-
-    Returns:
-        ``(n_products,)`` int64 degrees; 0 marks a product with no trained
-        embedding.
-    """
-    p1 = np.asarray(p1, dtype=np.int64)
-    p2 = np.asarray(p2, dtype=np.int64)
-    return np.bincount(p1, minlength=n_products) + np.bincount(p2, minlength=n_products)
-
-
 def similar_items(
     model: MatrixFactorization,
     ids: int | Sequence[int] | np.ndarray,
@@ -55,7 +38,7 @@ def similar_items(
             :func:`baseline_recsys.metrics.adjacency`) whose rows are also left
             out, e.g. the anchors' known training neighbours.
         candidates: Boolean mask over product ids of those that may be returned
-            (e.g. ``training_degree(...) > 0``); default all.
+            (e.g. ``pair_degree(...) > 0``); default all.
         batch_size: Anchors scored at once by one worker.
         workers: Worker threads; default ``torch.get_num_threads()``.
         screening: Precision of the first pass over all candidates: ``float32``,

@@ -12,13 +12,13 @@ import pyarrow as pa
 import torch
 
 from baseline_recsys.config import RecommendParams
+from baseline_recsys.graph import pair_degree
 from baseline_recsys.metrics import adjacency
 from baseline_recsys.model import MatrixFactorization
 from baseline_recsys.recommend import (
     attach_metadata,
     similar_items,
     similar_pairs_table,
-    training_degree,
 )
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def find_similar_products(
     model = check_served_model(served_model, served_training_history, cfg, n)
     p1 = train_pairs["product1_id"].to_numpy(np.int64)
     p2 = train_pairs["product2_id"].to_numpy(np.int64)
-    degree = training_degree(p1, p2, n)
+    degree = pair_degree(p1, p2, n)
     anchors, report = select_anchors(asins, degree, cfg.asins)
     neighbours = adjacency(p1, p2, n) if cfg.exclude_neighbours else None
     workers = cfg.num_threads or torch.get_num_threads()
