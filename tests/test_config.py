@@ -39,6 +39,7 @@ PREFIX = "books.train"
         ("negative_power", -0.5),
         ("init_std", 0.0),
         ("num_threads", -1),
+        ("hogwild_threads", -1),
         ("eval_every_steps", 0),
     ],
 )

@@ -581,3 +581,74 @@ def test_fused_step_equals_the_torch_step(
 def test_fused_engine_rejects_adam() -> None:
     with pytest.raises(ValueError, match="engine 'fused' supports"):
         _cfg(engine="fused", optimizer="sparse_adam")
+
+
+# --- Hogwild (hogwild_threads) ----------------------------------------------------
+
+
+def test_hogwild_chunks_on_disjoint_rows_equal_the_sequential_pass() -> None:
+    # Two threads train the two halves of the batch; when the halves touch disjoint
+    # rows there is no race, so however the threads interleave, the result must be
+    # exactly the one-thread result: every pair trained once, in its chunk's order.
+    # Without bias: the global bias is the one parameter every pair updates.
+    from baseline_recsys import kernels
+
+    rng = np.random.default_rng(3)
+    n, dim, half = 100, 16, 64
+    anchors = np.concatenate(
+        [rng.integers(0, 50, half), rng.integers(50, 100, half)]
+    ).astype(np.int64)
+    candidates = np.concatenate(
+        [rng.integers(0, 50, (half, 4)), rng.integers(50, 100, (half, 4))]
+    ).astype(np.int64)
+    targets = np.ones(2 * half, dtype=np.float32)
+    start = rng.normal(0.0, 0.3, (n, dim)).astype(np.float32)
+
+    def run(n_threads: int) -> tuple[float, list[np.ndarray]]:
+        state = [
+            start.copy(),
+            np.zeros((n, dim), np.float32),
+            np.zeros(n, np.float32),
+            np.zeros(n, np.float32),
+            np.zeros(1, np.float32),
+            np.zeros(1, np.float32),
+        ]
+        loss = kernels.train_batch(
+            *state,
+            anchors,
+            candidates,
+            targets,
+            0.1,
+            0.01,
+            False,
+            kernels.BINARY,
+            kernels.ADAGRAD,
+            n_threads,
+        )
+        return loss, state
+
+    loss_one, one = run(1)
+    loss_two, two = run(2)
+    assert loss_two == pytest.approx(loss_one, rel=1e-5)
+    for a, b in zip(one, two, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("threads", [0, 2])
+def test_hogwild_threads_learn_like_one_thread(
+    cliques: tuple[PairData, PairData], threads: int
+) -> None:
+    train, validation = cliques
+    common = dict(optimizer="adagrad", lr=0.2, epochs=6, batch_size=64, init_std=0.3)
+    one = _fit(train, _cfg(hogwild_threads=1, **common), validation=validation)
+    many = _fit(train, _cfg(hogwild_threads=threads, **common), validation=validation)
+    assert _auc(one.model, validation) > 0.95
+    assert _auc(many.model, validation) > 0.95
+    assert many.history[-1]["loss"] == pytest.approx(one.history[-1]["loss"], rel=0.2)
+
+
+def test_hogwild_threads_do_not_invalidate_a_checkpoint() -> None:
+    train, _ = _clique_data()
+    one = training._fingerprint(_cfg(hogwild_threads=1), train, N_PRODUCTS)
+    two = training._fingerprint(_cfg(hogwild_threads=2), train, N_PRODUCTS)
+    assert one == two

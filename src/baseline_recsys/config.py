@@ -181,6 +181,15 @@ class TrainParams(Params):
         42, description="Seed of initialisation, shuffling and negatives."
     )
     num_threads: int = Field(0, ge=0, description="Torch threads (0: torch's default).")
+    hogwild_threads: int = Field(
+        1,
+        ge=0,
+        description=(
+            "Fused engine: threads training slices of each batch at once, lock-free "
+            "(Hogwild!). 1: sequential and bit-for-bit reproducible; 0: every core "
+            "(fastest, not reproducible)."
+        ),
+    )
     checkpoint_dir: str | None = Field(
         "data/06_models/checkpoints",
         description="Folder of per-epoch checkpoints (null: none).",

@@ -187,6 +187,7 @@ class _FusedEngine:
         self._label_mode = (
             kernels.BINARY if cfg.label_mode == "binary" else kernels.CONTINUOUS
         )
+        self.n_threads = _hogwild_threads(cfg.hogwild_threads)
 
     def train_step(
         self, anchors: torch.Tensor, candidates: torch.Tensor, targets: torch.Tensor
@@ -210,6 +211,7 @@ class _FusedEngine:
             self.model.use_bias,
             self._label_mode,
             self._optimizer,
+            self.n_threads,
         )
         return total / candidates.numel()
 
@@ -229,13 +231,25 @@ class _FusedEngine:
         self.global_acc[...] = state["global_acc"].numpy()
 
 
+def _hogwild_threads(requested: int) -> int:
+    """Threads for the fused kernel: ``requested``, or every core numba sees for 0."""
+    import numba
+
+    available = numba.config.NUMBA_NUM_THREADS
+    threads = min(requested, available) if requested else available
+    numba.set_num_threads(threads)
+    return threads
+
+
 def _fingerprint(cfg: TrainParams, train: PairData, n_products: int) -> str:
     """Hash of everything that determines the trained model (for safe resume).
 
     Covers the parameters (not the resume, checkpoint or thread settings) and
     the training pairs themselves, byte for byte.
     """
-    relevant = cfg.model_dump(exclude={"resume", "checkpoint_dir", "num_threads"})
+    relevant = cfg.model_dump(
+        exclude={"resume", "checkpoint_dir", "num_threads", "hogwild_threads"}
+    )
     digest = hashlib.sha256(json.dumps([relevant, n_products], sort_keys=True).encode())
     for tensor in (train.p1, train.p2, train.weight):
         digest.update(tensor.contiguous().numpy().tobytes())
