@@ -56,15 +56,15 @@ def test_zero_frequency_and_excluded_products_are_never_drawn(power: float) -> N
 
 
 def test_trailing_zero_weight_products_are_never_drawn() -> None:
-    """Rounding in the CDF must not let a draw fall past the last drawable product."""
+    """Rounding in the alias table must not let a zero-weight product through."""
     frequency = np.array([0, 3, 7, 0, 0])
     sampler = FrequencySampler(frequency, power=0.75)
     draws = sampler.sample(N_DRAWS, _gen(2))
     assert set(np.unique(draws.numpy()).tolist()) == {1, 2}
-    # an explicit draw of u just below 1 also lands on the last drawable product
-    u = torch.tensor([0.0, 1 - 1e-16, np.nextafter(1.0, 0.0)], dtype=torch.float64)
-    idx = torch.searchsorted(sampler._cdf, u, right=True).clamp_(max=sampler._last)
-    assert idx.tolist() == [1, 2, 2]
+    # a zero-weight id is never kept, whatever the coin, and aliases a drawable one
+    zero = torch.tensor([0, 3, 4])
+    assert not sampler._keep[zero].any()
+    assert set(sampler._alias[zero].tolist()) <= {1, 2}
 
 
 def test_accepts_torch_frequencies_and_masks() -> None:
@@ -139,3 +139,18 @@ def test_everything_excluded_raises() -> None:
 def test_negative_frequency_raises() -> None:
     with pytest.raises(ValueError, match=">= 0"):
         FrequencySampler(np.array([1, -1, 2]))
+
+
+@pytest.mark.parametrize("power", [1.0, 0.5, 0.0])
+def test_alias_table_reproduces_the_distribution_exactly(power: float) -> None:
+    """keep/alias encode the probabilities exactly (not just in the limit)."""
+    rng = np.random.default_rng(3)
+    frequency = rng.integers(0, 50, 1000)
+    frequency[::7] = 0
+    sampler = FrequencySampler(frequency, power=power)
+    keep, alias = sampler._keep.numpy(), sampler._alias.numpy()
+    n = len(frequency)
+    implied = keep / n
+    np.add.at(implied, alias, (1.0 - keep) / n)
+    np.testing.assert_allclose(implied, sampler.probabilities.numpy(), atol=1e-12)
+    assert not np.any(implied[frequency == 0])
