@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export KEDRO_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: run test lint install viz clean
+.PHONY: run test lint install viz clean bench
 
 $(BIN)/python:
 	$(shell command -v $(PYTHON) || command -v python3) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest
+
+# BENCH_ARGS, e.g. BENCH_ARGS="--sizes electronics --runs 1"; see benchmarks/run.py
+bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 viz: install
 	$(BIN)/kedro viz run

@@ -61,7 +61,7 @@ def _read_lines(path: Path) -> list[str]:
         return [line for line in handle if line.strip()]
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     """Describe the CPU from ``/proc/cpuinfo`` when available.
 
     Returns:
@@ -77,7 +77,7 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _time_parser(
+def time_parser(
     parse: Callable[[str], object], lines: Sequence[str]
 ) -> tuple[float, float]:
     """Time one pass of a parser over all lines.
@@ -149,7 +149,7 @@ def _bench_file(path: Path, repeat: int) -> None:
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in parsers}
     for _ in range(repeat):  # interleaved, so that both see the same machine load
         for name, parse in parsers.items():
-            runs[name].append(_time_parser(parse, lines))
+            runs[name].append(time_parser(parse, lines))
     wall = {
         name: statistics.median(r[0] for r in times) for name, times in runs.items()
     }
@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not files:
         raise SystemExit("no input files (pass paths or set BASELINE_RECSYS_DATA_DIR)")
     print(
-        f"machine: {_cpu_model()}, {os.cpu_count()} cores;"
+        f"machine: {cpu_model()}, {os.cpu_count()} cores;"
         f" Python {platform.python_version()} ({sys.implementation.name})"
     )
     for path in files:
