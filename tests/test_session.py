@@ -17,6 +17,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
+from baseline_recsys.synthetic import main as synthetic_main
 from tests.conftest import SAMPLE, make_project_copy
 
 #: Small overrides that keep a training run to a few seconds.
@@ -39,6 +40,15 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_embedded_sample_is_committed_and_synthetic():
     assert SAMPLE.is_file() and SAMPLE.stat().st_size < 2_000_000
+
+
+def test_embedded_sample_is_what_the_documented_command_writes(tmp_path: Path):
+    # README: python -m baseline_recsys.synthetic --products 12000 --pairs 40000
+    #         --seed 42 --out data/01_raw/synthetic_sample.json.gz
+    out = tmp_path / SAMPLE.name
+    argv = ["--products", "12000", "--pairs", "40000", "--seed", "42"]
+    assert synthetic_main([*argv, "--out", str(out), "--log-level", "WARNING"]) == 0
+    assert out.read_bytes() == SAMPLE.read_bytes()
 
 
 def test_data_pipelines_run_on_the_embedded_sample(project: Path):

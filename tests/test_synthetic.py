@@ -100,6 +100,74 @@ def test_related_products_mostly_share_the_top_category(generated) -> None:
     assert 0.75 < same / total < 0.97  # planted ~88%, the rest cross-category
 
 
+def test_related_products_mostly_share_the_niche(generated) -> None:
+    # a niche is one kind of product: its products share the sub-category and the
+    # noun that ends the leaf category (planted: 90% of relations inside the niche)
+    _, _, records = generated
+    kind = {r["asin"]: tuple(r["categories"][0][:2]) for r in records}
+    same = total = 0
+    for record in records:
+        for other in (
+            b for k in PAIR_KINDS for b in record.get("related", {}).get(k, [])
+        ):
+            if other in kind:
+                total += 1
+                same += kind[other] == kind[record["asin"]]
+    assert total > 1_000
+    assert 0.8 < same / total < 0.97  # random pairs: about 1/(3 * categories)
+
+
+def test_niches_make_the_graph_local() -> None:
+    # the model-free locality measure of the real graphs: the share of pairs whose
+    # two products have a common neighbour among the other pairs (about 0.76 on the
+    # real Beauty and Cell Phones files; without niches the generator gave 0.31)
+    rng = np.random.default_rng(0)
+    catalog = synthetic._build_catalog(
+        rng,
+        n_products=20_000,
+        n_pairs=80_000,
+        n_categories=synthetic.default_categories(20_000),
+        niche_size=synthetic.DEFAULT_NICHE_SIZE,
+        metadata_fraction=synthetic.DEFAULT_METADATA_FRACTION,
+        empty_related_fraction=synthetic.DEFAULT_EMPTY_RELATED_FRACTION,
+    )
+    sizes = np.bincount(catalog.niche)
+    assert (
+        0.5 * synthetic.DEFAULT_NICHE_SIZE
+        < sizes.mean()
+        < 2 * synthetic.DEFAULT_NICHE_SIZE
+    )
+    # every niche lies inside one category
+    assert np.all(
+        np.bincount(catalog.niche, weights=catalog.category)
+        == sizes * catalog.category[np.unique(catalog.niche, return_index=True)[1]]
+    )
+    shares = {}
+    for within_niche in (0.0, synthetic.DEFAULT_WITHIN_NICHE):
+        pairs = synthetic._build_pairs(
+            np.random.default_rng(1),
+            catalog,
+            n_pairs=80_000,
+            within_niche=within_niche,
+            within_category=synthetic.DEFAULT_WITHIN_CATEGORY,
+            zipf_exponent=synthetic.DEFAULT_ZIPF_EXPONENT,
+            max_related=synthetic.DEFAULT_MAX_RELATED,
+        )
+        src, tgt = pairs.src[: pairs.size], pairs.tgt[: pairs.size]
+        neighbours: dict[int, set[int]] = {}
+        for a, b in zip(src.tolist(), tgt.tolist(), strict=True):
+            neighbours.setdefault(a, set()).add(b)
+            neighbours.setdefault(b, set()).add(a)
+        sample = np.random.default_rng(2).choice(pairs.size, 2_000, replace=False)
+        shares[within_niche] = np.mean(
+            [
+                bool((neighbours[src[i]] & neighbours[tgt[i]]) - {src[i], tgt[i]})
+                for i in sample.tolist()
+            ]
+        )
+    assert shares[synthetic.DEFAULT_WITHIN_NICHE] > shares[0.0] + 0.2
+
+
 def test_popularity_is_skewed(generated) -> None:
     _, _, records = generated
     counts = Counter(
@@ -107,7 +175,7 @@ def test_popularity_is_skewed(generated) -> None:
     )
     ordered = sorted(counts.values(), reverse=True)
     top_share = sum(ordered[: N_PRODUCTS // 100]) / sum(ordered)
-    assert top_share > 0.1  # 1% of products; uniform popularity would give ~1-2%
+    assert top_share > 0.06  # 1% of products; uniform popularity would give ~1-2%
 
 
 def test_sales_rank_follows_popularity(generated) -> None:
@@ -193,6 +261,9 @@ def test_asins_are_distinct_and_fixed() -> None:
         ({"metadata_fraction": 1.5}, "metadata_fraction"),
         ({"n_categories": 0}, "n_categories"),
         ({"within_category": 2.0}, "within_category"),
+        ({"within_niche": -0.1}, "within_niche"),
+        ({"within_niche": 0.95, "within_category": 0.9}, "within_niche"),
+        ({"niche_size": 0}, "niche_size"),
         ({"zipf_exponent": -1.0}, "zipf_exponent"),
         ({"empty_related_fraction": 1.0}, "empty_related_fraction"),
         ({"max_related": 0}, "max_related"),
