@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from baseline_recsys.sampling import FrequencySampler
+from baseline_recsys.sampling import FrequencySampler, _alias_table
 
 FREQUENCY = np.array([5, 0, 1, 10, 3, 0, 20, 1])
 N_DRAWS = 200_000
@@ -148,9 +148,27 @@ def test_alias_table_reproduces_the_distribution_exactly(power: float) -> None:
     frequency = rng.integers(0, 50, 1000)
     frequency[::7] = 0
     sampler = FrequencySampler(frequency, power=power)
-    keep, alias = sampler._keep.numpy(), sampler._alias.numpy()
+    keep, alias = _alias_table(sampler.probabilities.numpy())
     n = len(frequency)
     implied = keep / n
     np.add.at(implied, alias, (1.0 - keep) / n)
     np.testing.assert_allclose(implied, sampler.probabilities.numpy(), atol=1e-12)
     assert not np.any(implied[frequency == 0])
+
+
+@pytest.mark.parametrize("with_zeros", [False, True])
+def test_equal_weights_draw_uniformly_over_the_drawable_products(
+    with_zeros: bool,
+) -> None:
+    # power 0 (the default) takes the uniform path: only products with a
+    # frequency, each equally often
+    frequency = np.arange(1, 41)
+    if with_zeros:
+        frequency[::4] = 0
+    sampler = FrequencySampler(frequency, power=0.0)
+    draws = sampler.sample(200_000, torch.Generator().manual_seed(5)).numpy()
+    counts = np.bincount(draws, minlength=len(frequency))
+    drawable = frequency > 0
+    assert not counts[~drawable].any()
+    expected = len(draws) / drawable.sum()
+    assert np.abs(counts[drawable] - expected).max() < 5 * np.sqrt(expected)
