@@ -95,7 +95,7 @@ def test_defaults_parse_from_empty(
 def test_train_defaults() -> None:
     cfg = TrainParams.parse({}, prefix=PREFIX)
     assert cfg.label_mode == "binary"
-    assert (cfg.engine, cfg.optimizer) == ("fused", "adagrad")
+    assert (cfg.engine, cfg.optimizer) == ("fused", "rowwise_adagrad")
     assert cfg.lr > 0
     assert cfg.epochs > 0
     assert cfg.init_std == pytest.approx(0.1)

@@ -483,7 +483,13 @@ def test_l2_shrinks_the_embeddings(cliques: tuple[PairData, PairData]) -> None:
 
 # --- optimisers -----------------------------------------------------------------
 
-OPTIMIZER_LR = {"sgd": 0.05, "adagrad": 0.2, "adam": 0.05, "sparse_adam": 0.05}
+OPTIMIZER_LR = {
+    "sgd": 0.05,
+    "adagrad": 0.2,
+    "rowwise_adagrad": 0.2,
+    "adam": 0.05,
+    "sparse_adam": 0.05,
+}
 
 
 @pytest.mark.parametrize("use_bias", [True, False])
@@ -547,7 +553,7 @@ def test_fused_engine_matches_the_torch_reference_over_epochs(
         torch.testing.assert_close(fused[key], reference[key], rtol=2e-3, atol=1e-3)
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adagrad"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adagrad", "rowwise_adagrad"])
 @pytest.mark.parametrize("use_bias", [False, True])
 @pytest.mark.parametrize("label_mode", ["binary", "continuous"])
 def test_fused_step_equals_the_torch_step(

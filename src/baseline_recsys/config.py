@@ -128,10 +128,14 @@ class SplitParams(Params):
     seed: int = Field(42, description="Seed of the split and the negatives.")
 
 
+FUSED_OPTIMIZERS = ("sgd", "adagrad", "rowwise_adagrad")
+"""Optimisers of the fused engine (the torch engine has every optimiser)."""
+
+
 class TrainParams(Params):
     """``<variant>.train``: the matrix factorisation model and how it is fitted."""
 
-    embedding_dim: int = Field(128, gt=0, description="Embedding dimension.")
+    embedding_dim: int = Field(256, gt=0, description="Embedding dimension.")
     use_bias: bool = Field(
         True, description="Per-product and global bias in the score."
     )
@@ -145,9 +149,12 @@ class TrainParams(Params):
         description="fused: compiled per-pair updates (sgd, adagrad); "
         "torch: the PyTorch reference, mini-batch autograd (any optimiser).",
     )
-    optimizer: Literal["sgd", "adagrad", "adam", "sparse_adam"] = Field(
-        "adagrad",
-        description="Optimiser; sgd, adagrad and sparse_adam use sparse gradients.",
+    optimizer: Literal["sgd", "adagrad", "rowwise_adagrad", "adam", "sparse_adam"] = (
+        Field(
+            "rowwise_adagrad",
+            description="Optimiser; all but adam use sparse gradients. rowwise_adagrad "
+            "keeps one Adagrad accumulator per embedding row.",
+        )
     )
     lr: float = Field(0.2, gt=0, description="Peak learning rate of each cosine cycle.")
     lr_min: float = Field(
@@ -202,9 +209,9 @@ class TrainParams(Params):
     def _check_combinations(self) -> TrainParams:
         if self.lr_min > self.lr:
             raise ValueError(f"lr_min ({self.lr_min}) must not exceed lr ({self.lr})")
-        if self.engine == "fused" and self.optimizer not in ("sgd", "adagrad"):
+        if self.engine == "fused" and self.optimizer not in FUSED_OPTIMIZERS:
             raise ValueError(
-                f"engine 'fused' supports optimizer 'sgd' or 'adagrad', got {self.optimizer!r}; "
+                f"engine 'fused' supports optimizer {', '.join(map(repr, FUSED_OPTIMIZERS))}, got {self.optimizer!r}; "
                 "use engine: torch for adam and sparse_adam"
             )
         return self

@@ -43,11 +43,12 @@ from baseline_recsys.atomic import atomic_path
 from baseline_recsys.config import TrainParams
 from baseline_recsys.losses import get_loss
 from baseline_recsys.model import MatrixFactorization
+from baseline_recsys.optim import RowWiseAdagrad
 from baseline_recsys.sampling import FrequencySampler
 
 logger = logging.getLogger(__name__)
 
-SPARSE_OPTIMIZERS = frozenset({"sgd", "adagrad", "sparse_adam"})
+SPARSE_OPTIMIZERS = frozenset({"sgd", "adagrad", "rowwise_adagrad", "sparse_adam"})
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,8 @@ class _TorchEngine:
             self.optimizers = [torch.optim.SGD(model.parameters(), lr=lr)]
         elif cfg.optimizer == "adagrad":
             self.optimizers = [torch.optim.Adagrad(model.parameters(), lr=lr)]
+        elif cfg.optimizer == "rowwise_adagrad":
+            self.optimizers = [RowWiseAdagrad(model.parameters(), lr=lr)]
         elif cfg.optimizer == "adam":
             self.optimizers = [torch.optim.Adam(model.parameters(), lr=lr)]
         else:
@@ -172,18 +175,23 @@ class _FusedEngine:
             if model.use_bias
             else np.zeros(1, np.float32)
         )
-        # Adagrad's per-coordinate accumulators; SGD never reads them
-        self.emb_acc = (
-            np.zeros_like(self.emb)
-            if cfg.optimizer == "adagrad"
-            else np.zeros((1, 1), np.float32)
-        )
+        # Adagrad's accumulators: one per coordinate, or one per row (row-wise);
+        # SGD never reads them
+        acc_shape = {
+            "adagrad": self.emb.shape,
+            "rowwise_adagrad": (n, 1),
+        }.get(cfg.optimizer, (1, 1))
+        self.emb_acc = np.zeros(acc_shape, np.float32)
         self.bias_acc = np.zeros(n if model.use_bias else 1, np.float32)
         self.global_acc = np.zeros(1, np.float32)
         self.optimizers = [
             torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=cfg.lr)
         ]
-        self._optimizer = kernels.ADAGRAD if cfg.optimizer == "adagrad" else kernels.SGD
+        self._optimizer = {
+            "sgd": kernels.SGD,
+            "adagrad": kernels.ADAGRAD,
+            "rowwise_adagrad": kernels.ROWWISE_ADAGRAD,
+        }[cfg.optimizer]
         self._label_mode = (
             kernels.BINARY if cfg.label_mode == "binary" else kernels.CONTINUOUS
         )
