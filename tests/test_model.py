@@ -180,6 +180,14 @@ def test_from_state_dict_round_trip(use_bias: bool, tmp_path: Path) -> None:
     assert torch.equal(rebuilt.score_all(anchors), model.score_all(anchors))
 
 
+def test_from_state_dict_holds_the_given_tensors_not_copies() -> None:
+    state = _model().state_dict()
+    rebuilt = MatrixFactorization.from_state_dict(state)
+    assert rebuilt.embeddings.weight.data_ptr() == state["embeddings.weight"].data_ptr()
+    assert rebuilt.biases.weight.data_ptr() == state["biases.weight"].data_ptr()
+    assert rebuilt.embeddings.weight.device.type == "cpu"
+
+
 def test_from_state_dict_sparse_flag() -> None:
     state = _model().state_dict()
     assert MatrixFactorization.from_state_dict(state).embeddings.sparse is False

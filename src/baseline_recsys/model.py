@@ -83,7 +83,7 @@ class MatrixFactorization(nn.Module):
         Returns:
             Raw scores (logits) of the shape of ``others``.
         """
-        return self.scores_and_penalty(anchors, others)[0]
+        return self._scores(anchors, others, with_penalty=False)[0]
 
     def scores_and_penalty(
         self, anchors: torch.Tensor, others: torch.Tensor
@@ -98,16 +98,25 @@ class MatrixFactorization(nn.Module):
             Raw scores of the shape of ``others``, and the sum of squares of the
             embedding (and bias) rows looked up, for an L2 penalty on the batch.
         """
+        score, penalty = self._scores(anchors, others, with_penalty=True)
+        assert penalty is not None
+        return score, penalty
+
+    def _scores(
+        self, anchors: torch.Tensor, others: torch.Tensor, *, with_penalty: bool
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Scores, and the rows' squared norm only when training needs it."""
         a = self.embeddings(anchors)
         o = self.embeddings(others)
         wide = others.dim() == 2
         score = torch.einsum("bd,bkd->bk", a, o) if wide else (a * o).sum(-1)
-        penalty = a.pow(2).sum() + o.pow(2).sum()
+        penalty = a.pow(2).sum() + o.pow(2).sum() if with_penalty else None
         if self.use_bias:
             ba = self.biases(anchors)  # (batch, 1)
             bo = self.biases(others).squeeze(-1)
             score = score + (ba if wide else ba.squeeze(-1)) + bo + self.global_bias
-            penalty = penalty + ba.pow(2).sum() + bo.pow(2).sum()
+            if penalty is not None:
+                penalty = penalty + ba.pow(2).sum() + bo.pow(2).sum()
         return score, penalty
 
     @torch.no_grad()
@@ -142,7 +151,9 @@ class MatrixFactorization(nn.Module):
         """
         scores = self.embeddings(anchors) @ self.embeddings.weight.T
         if self.use_bias:
-            scores += self.biases(anchors) + self.biases.weight.T + self.global_bias
+            # in place, column then row: no second (batch, n_products) temporary
+            scores += self.biases(anchors) + self.global_bias
+            scores += self.biases.weight.T
         return scores
 
     @classmethod
@@ -156,9 +167,14 @@ class MatrixFactorization(nn.Module):
             sparse: Whether the rebuilt tables use sparse gradients.
 
         Returns:
-            The model, in eval mode.
+            The model, in eval mode. Its parameters are the tensors of ``state``
+            (not copies): a 2 GB table is held once, and nothing is initialised
+            only to be overwritten.
         """
         n_products, dim = state["embeddings.weight"].shape
-        model = cls(n_products, dim, use_bias="biases.weight" in state, sparse=sparse)
-        model.load_state_dict(state)
+        with torch.device("meta"):  # shapes only, no memory
+            model = cls(
+                n_products, dim, use_bias="biases.weight" in state, sparse=sparse
+            )
+        model.load_state_dict(state, assign=True)
         return model.eval()
