@@ -36,6 +36,33 @@ def test_safe_roc_auc_counts_ties_as_half() -> None:
     assert auc == pytest.approx(3.5 / 4)
 
 
+@pytest.mark.parametrize("distinct", [3, 50, 100_000])
+def test_safe_roc_auc_equals_scikit_learn(distinct: int) -> None:
+    # few distinct values: many ties (like the popularity baseline's degree products)
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(distinct)
+    labels = rng.integers(0, 2, 20_000)
+    scores = rng.integers(0, distinct, 20_000) + 0.3 * distinct * labels * rng.random()
+    assert safe_roc_auc(labels, scores) == pytest.approx(
+        roc_auc_score(labels, scores), abs=1e-12
+    )
+    assert safe_roc_auc(labels.astype(bool), scores) == pytest.approx(
+        roc_auc_score(labels, scores), abs=1e-12
+    )
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_safe_roc_auc_rejects_non_finite_scores(bad: float) -> None:
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        safe_roc_auc(np.array([0, 1, 1]), np.array([0.1, bad, 0.3]))
+
+
+def test_safe_roc_auc_rejects_mismatched_lengths() -> None:
+    with pytest.raises(ValueError, match="differ in shape"):
+        safe_roc_auc(np.array([0, 1, 1]), np.array([0.1, 0.3]))
+
+
 @pytest.mark.parametrize("labels", [[1, 1, 1], [0, 0], []])
 def test_safe_roc_auc_single_class_is_none(labels: list[int]) -> None:
     assert (
@@ -130,6 +157,34 @@ def test_rank_metrics_k1() -> None:
 
 def test_rank_metrics_does_not_depend_on_batch_size() -> None:
     assert _rank(k=2, batch_size=1) == _rank(k=2, batch_size=3) == _rank(k=2)
+
+
+def test_rank_metrics_bounds_the_rows_scored_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # with room for 13 scores (two rows of 6), 4 anchors are scored 2 at a time
+    import baseline_recsys.metrics as metrics_module
+
+    monkeypatch.setattr(metrics_module, "SCORE_BLOCK_ELEMENTS", 13)
+    rows = []
+
+    def recording(anchors: torch.Tensor) -> torch.Tensor:
+        rows.append(len(anchors))
+        return _score_all(anchors)
+
+    indptr, indices = adjacency(TRAIN_P1, TRAIN_P2, 6)
+    out = rank_metrics(
+        recording,
+        ANCHORS,
+        TARGETS,
+        candidates=CANDIDATES,
+        indptr=indptr,
+        indices=indices,
+        k=2,
+        batch_size=256,
+    )
+    assert rows == [2, 2]
+    assert out == _rank(k=2)
 
 
 def test_rank_metrics_excludes_anchor_and_training_neighbours() -> None:

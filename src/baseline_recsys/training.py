@@ -36,12 +36,12 @@ from typing import Any
 
 import numpy as np
 import torch
-from sklearn.metrics import roc_auc_score
 from tqdm.auto import tqdm
 
 from baseline_recsys.atomic import atomic_path
 from baseline_recsys.config import TrainParams
 from baseline_recsys.losses import get_loss
+from baseline_recsys.metrics import safe_roc_auc
 from baseline_recsys.model import MatrixFactorization
 from baseline_recsys.optim import RowWiseAdagrad
 from baseline_recsys.sampling import FrequencySampler
@@ -266,10 +266,10 @@ def _fingerprint(cfg: TrainParams, train: PairData, n_products: int) -> str:
 
 def validation_auc(model: MatrixFactorization, data: PairData) -> float:
     """ROC-AUC of the model's scores on labelled pairs (NaN if one class only)."""
-    if data.label is None or len(torch.unique(data.label)) < 2:
+    if data.label is None:
         return float("nan")
-    scores = model.score_pairs(data.p1, data.p2)
-    return float(roc_auc_score(data.label.numpy(), scores.numpy()))
+    auc = safe_roc_auc(data.label.numpy(), model.score_pairs(data.p1, data.p2).numpy())
+    return float("nan") if auc is None else auc
 
 
 def fit(
