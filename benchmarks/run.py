@@ -26,7 +26,9 @@ positive pairs per second; ROC-AUC (all, seen), Recall@10 and NDCG@10 of
 stage, and of the bare line parser next to ``ast.literal_eval`` on the same lines;
 and, when the ``bench`` extra is installed, the peers of :mod:`benchmarks.peers`
 (implicit ALS and BPR, cornac BPR) fitted on the same split and scored by the same
-:func:`baseline_recsys.evaluation.evaluate`.
+:func:`baseline_recsys.evaluation.evaluate`; on synthetic sizes, the generator's
+own probabilities (:mod:`benchmarks.oracle`), the reference every model is read
+against.
 
 The training stage runs with ``hogwild_threads=0`` (every core) and
 ``resume=false``; everything else is the project's defaults. Short sizes run 3
@@ -39,6 +41,7 @@ from __future__ import annotations
 import argparse
 import ast
 import gzip
+import inspect
 import json
 import os
 import platform
@@ -60,6 +63,14 @@ WORK_DIR = REPO_ROOT / "benchmarks" / "work"
 VARIANT = "mf_bias"
 #: Parameters of every benchmarked training run (on top of the project defaults).
 TRAIN_OVERRIDES = f"{VARIANT}.train.hogwild_threads=0,{VARIANT}.train.resume=false"
+#: Metrics kept for our model, each peer and the oracle.
+METRIC_KEYS = (
+    "roc_auc",
+    "roc_auc_seen",
+    "popularity_roc_auc",
+    "recall_at_10",
+    "ndcg_at_10",
+)
 #: Lines of each input given to the bare-parser comparison.
 PARSER_SAMPLE_LINES = 50_000
 PARSER_REPEATS = 3
@@ -448,17 +459,25 @@ def one_run(size: Size, raw: Path, work: Path, run: int, extra: str) -> dict[str
         "seconds_per_epoch": history["train_seconds"] / epochs,
         "positive_pairs_per_second": history["pairs_per_second"],
         "epochs": epochs,
-        "metrics": {
-            key: metrics[key]
-            for key in (
-                "roc_auc",
-                "roc_auc_seen",
-                "popularity_roc_auc",
-                "recall_at_10",
-                "ndcg_at_10",
-            )
-            if key in metrics
-        },
+        "metrics": {key: metrics[key] for key in METRIC_KEYS if key in metrics},
+    }
+
+
+def peer_params(name: str) -> dict[str, Any]:
+    """The hyper-parameters a peer is fitted with (its fit function's defaults).
+
+    Args:
+        name: A key of :data:`benchmarks.peers.PEERS`.
+
+    Returns:
+        Parameter name → default value.
+    """
+    from benchmarks.peers import PEERS
+
+    return {
+        key: parameter.default
+        for key, parameter in inspect.signature(PEERS[name]).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
     }
 
 
@@ -478,8 +497,13 @@ def run_peers(project: Path, names: Sequence[str]) -> dict[str, dict[str, Any]]:
     from benchmarks.peers import evaluate_peer
 
     data = project / "data" / "05_model_input"
-    train = pd.read_parquet(data / "train_pairs.parquet")
-    validation = pd.read_parquet(data / "validation_pairs.parquet")
+    train = pd.read_parquet(
+        data / "train_pairs.parquet", columns=["product1_id", "product2_id"]
+    )
+    validation = pd.read_parquet(
+        data / "validation_pairs.parquet",
+        columns=["product1_id", "product2_id", "label", "seen"],
+    )
     n_products = len(pd.read_parquet(project / "data/03_primary/product_index.parquet"))
     cfg = EvaluateParams()
     out = {}
@@ -496,15 +520,8 @@ def run_peers(project: Path, names: Sequence[str]) -> dict[str, dict[str, Any]]:
             batch_size=cfg.batch_size,
         )
         out[name] = {
-            key: result.get(key)
-            for key in (
-                "fit_seconds",
-                "roc_auc",
-                "roc_auc_seen",
-                "popularity_roc_auc",
-                "recall_at_10",
-                "ndcg_at_10",
-            )
+            "params": peer_params(name),
+            **{key: result.get(key) for key in ("fit_seconds", *METRIC_KEYS)},
         }
         print(
             f"    peer {name:<13} fit {result['fit_seconds']:7.1f} s  AUC"
@@ -513,6 +530,42 @@ def run_peers(project: Path, names: Sequence[str]) -> dict[str, dict[str, Any]]:
             flush=True,
         )
     return out
+
+
+def run_oracle(project: Path, size: Size) -> dict[str, Any]:
+    """Evaluate the generator's own probabilities on the split of the last run.
+
+    Args:
+        project: The project whose split to use.
+        size: A synthetic size (its generator arguments).
+
+    Returns:
+        The oracle's metrics (see :mod:`benchmarks.oracle`).
+    """
+    import pandas as pd
+
+    from baseline_recsys.config import EvaluateParams
+    from benchmarks.oracle import evaluate_oracle
+
+    data = project / "data"
+    cfg = EvaluateParams()
+    print("    oracle ...", flush=True)
+    metrics = evaluate_oracle(
+        {"n_products": size.products, "n_pairs": size.pairs, "seed": size.seed},
+        pd.read_parquet(data / "03_primary/product_index.parquet"),
+        pd.read_parquet(
+            data / "05_model_input/train_pairs.parquet",
+            columns=["product1_id", "product2_id"],
+        ),
+        pd.read_parquet(
+            data / "05_model_input/validation_pairs.parquet",
+            columns=["product1_id", "product2_id", "label", "seen"],
+        ),
+        ranking_sample_size=cfg.ranking_sample_size,
+        k=cfg.k,
+        seed=cfg.seed,
+    )
+    return {key: metrics.get(key) for key in METRIC_KEYS}
 
 
 # -------------------------------------------------------------------- summary
@@ -616,6 +669,22 @@ def table(result: dict[str, Any]) -> str:
             f" | {_fmt(peer.get('recall_at_10'), '.3f')}"
             f" | {_fmt(peer.get('ndcg_at_10'), '.3f')} |"
         )
+    oracle = result.get("oracle")
+    if oracle:
+        lines.append(
+            "| oracle (the generator's own probabilities) | — | — | —"
+            f" | {_fmt(oracle.get('roc_auc'), '.4f')}"
+            f" | {_fmt(oracle.get('roc_auc_seen'), '.4f')}"
+            f" | {_fmt(oracle.get('recall_at_10'), '.3f')}"
+            f" | {_fmt(oracle.get('ndcg_at_10'), '.3f')} |"
+        )
+    als = result.get("peers", {}).get("implicit_als")
+    if als and als.get("fit_seconds"):
+        lines += [
+            "",
+            f"{VARIANT} training time / implicit ALS fit time in the same run:"
+            f" {training['train_seconds'] / als['fit_seconds']:.2f}.",
+        ]
     ingest = result["ingest_throughput"]
     lines += [
         "",
@@ -635,7 +704,12 @@ def table(result: dict[str, Any]) -> str:
 
 
 def bench_size(
-    size: Size, runs: int, peers: Sequence[str], extra: str, work_root: Path
+    size: Size,
+    runs: int,
+    peers: Sequence[str],
+    extra: str,
+    work_root: Path,
+    oracle: bool = True,
 ) -> dict[str, Any] | None:
     """Benchmark one size and write ``benchmarks/results/<size>.json``.
 
@@ -645,6 +719,8 @@ def bench_size(
         peers: Peers to fit on the split.
         extra: Extra ``--params``.
         work_root: Work folder of all sizes.
+        oracle: Also evaluate the generator's own probabilities (synthetic
+            sizes only; see :mod:`benchmarks.oracle`).
 
     Returns:
         The results document, or ``None`` when a real file is absent.
@@ -682,6 +758,8 @@ def bench_size(
     }
     if peers:
         result["peers"] = run_peers(work / "project", peers)
+    if size.products is not None and oracle:
+        result["oracle"] = run_oracle(work / "project", size)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"{size.name}.json"
     partial = out.with_suffix(".json.partial")
@@ -721,6 +799,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--params", default="", help="extra kedro --params for every stage"
     )
     parser.add_argument("--work", type=Path, default=WORK_DIR, help="work folder")
+    parser.add_argument(
+        "--no-oracle",
+        action="store_true",
+        help="skip the generator's own probabilities on synthetic sizes",
+    )
     args = parser.parse_args(argv)
     if args.runs is not None and args.runs < 1:
         parser.error(f"--runs must be >= 1, got {args.runs}")
@@ -741,7 +824,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.sizes:
         size = SIZES[name]
         peers = installed if (args.peers == "all" or size.peers) else []
-        bench_size(size, args.runs or size.runs, peers, args.params, args.work)
+        bench_size(
+            size,
+            args.runs or size.runs,
+            peers,
+            args.params,
+            args.work,
+            oracle=not args.no_oracle,
+        )
     return 0
 
 

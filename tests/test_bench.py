@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import run
+from benchmarks.graph_stats import graph_stats
 
 
 def _run(walls: list[float], rss: float, auc: float, train_s: float) -> dict:
@@ -103,6 +104,18 @@ def test_bench_size_runs_every_stage_and_writes_results(
     assert written["versions"]["torch"].startswith("2.13.0")
     assert "hogwild_threads=0" in written["train_overrides"]
     assert "| **mf_bias** (2 epochs) |" in run.table(written)
+    # the generator's own probabilities, scored like a model: above chance, and
+    # far above what a two-epoch model of 2,000 products learns
+    oracle = written["oracle"]
+    assert 0.8 < oracle["roc_auc"] <= 1.0
+    assert oracle["roc_auc"] > written["metrics"]["roc_auc"]
+    assert "| oracle (the generator's own probabilities) |" in run.table(written)
+    stats = graph_stats(tmp_path / "work" / "tiny" / "project")
+    assert stats["pairs"] == 8000
+    assert 0.0 < stats["common_neighbour_share"] <= 1.0
+    assert stats["common_neighbour_share"] > stats["common_neighbour_share_negatives"]
+    assert 0.0 < stats["transitivity"] < 1.0
+    assert 0.5 < stats["popularity_auc"] < 1.0
 
 
 def test_missing_real_file_is_skipped(

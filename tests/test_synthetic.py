@@ -313,3 +313,49 @@ def test_cli_rejects_bad_arguments(tmp_path: Path, argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main([*argv, "--out", str(tmp_path / "x.json")])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("exponent", [0.0, 0.85, 1.0, 1.7])
+def test_zipf_probability_is_the_law_of_zipf_ranks(exponent: float) -> None:
+    size = np.array([1, 7, 60, 500])
+    rng = np.random.default_rng(4)
+    for n in size.tolist():
+        ranks = synthetic._zipf_ranks(rng.random(200_000), n, exponent)
+        law = synthetic._zipf_probability(np.arange(n), np.full(n, n), exponent)
+        assert law.sum() == pytest.approx(1.0)
+        observed = np.bincount(ranks, minlength=n) / 200_000
+        assert np.abs(observed - law).max() < 0.01
+
+
+def test_planted_structure_matches_the_generated_file(tmp_path: Path) -> None:
+    args = {"n_products": 2_000, "n_pairs": 8_000, "seed": 5}
+    structure = synthetic.planted_structure(**args)
+    path = tmp_path / "meta.json.gz"
+    generate_metadata(path, **args)
+    records = [ast.literal_eval(line) for line in read_lines(path)]
+    index = {asin: i for i, asin in enumerate(structure.asins.tolist())}
+    # the catalogue is the file's: every line's top category is the planted one
+    names = {r["categories"][0][0] for r in records}
+    assert len(names) == len(np.unique(structure.category))
+    by_category: dict[int, set[str]] = {}
+    for record in records:
+        by_category.setdefault(structure.category[index[record["asin"]]], set()).add(
+            record["categories"][0][0]
+        )
+    assert all(len(found) == 1 for found in by_category.values())
+    # probabilities are distributions inside each group, and only lines that
+    # list products are sources
+    assert structure.source_weight.sum() == pytest.approx(1.0)
+    assert structure.global_probability.sum() == pytest.approx(1.0)
+    for group, probability in (
+        (structure.category, structure.category_probability),
+        (structure.niche, structure.niche_probability),
+    ):
+        sums = np.bincount(group, weights=probability)
+        np.testing.assert_allclose(sums[sums > 0], 1.0)
+    listing = {index[r["asin"]] for r in records if r.get("related")}
+    assert set(np.flatnonzero(structure.source_weight).tolist()) <= listing
+    assert (structure.within_niche, structure.within_category) == (
+        synthetic.DEFAULT_WITHIN_NICHE,
+        synthetic.DEFAULT_WITHIN_CATEGORY,
+    )

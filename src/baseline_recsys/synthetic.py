@@ -1127,6 +1127,178 @@ class _LineWriter:
 # --------------------------------------------------------------------------- public API
 
 
+def _start(
+    *,
+    seed: int,
+    n_products: int,
+    n_pairs: int,
+    n_categories: int | None,
+    niche_size: int,
+    metadata_fraction: float,
+    empty_related_fraction: float,
+) -> tuple[np.random.Generator, int, _Catalog]:
+    """The seeded generator, the number of categories and the catalogue.
+
+    :func:`generate_metadata` and :func:`planted_structure` both start here, so
+    the catalogue (and the generator's state after it) is the same for both.
+    """
+    rng = np.random.default_rng(seed)
+    categories = (
+        n_categories if n_categories is not None else default_categories(n_products)
+    )
+    catalog = _build_catalog(
+        rng,
+        n_products=n_products,
+        n_pairs=n_pairs,
+        n_categories=categories,
+        niche_size=niche_size,
+        metadata_fraction=metadata_fraction,
+        empty_related_fraction=empty_related_fraction,
+    )
+    return rng, categories, catalog
+
+
+@dataclass(frozen=True)
+class PlantedStructure:
+    """What the generator planted, per product index (see :func:`planted_structure`).
+
+    A relation is drawn as: a source line ``s`` with probability
+    ``source_weight[s]``; then a target ``t`` from the source's niche with
+    probability ``within_niche`` (``t`` drawn with ``niche_probability[t]``), else
+    from its category up to ``within_category`` (``category_probability[t]``),
+    else from anywhere (``global_probability[t]``). Pairs already drawn are drawn
+    again, and a first pass gives every product one pair; so these are the
+    probabilities of the draws, not exactly of the pairs kept.
+
+    Attributes:
+        asins: ASIN of every product index (``str``).
+        category: Top-level category id.
+        niche: Niche id (niches lie inside one category).
+        source_weight: Probability of each product's line being the source of a
+            draw (0 for products whose line lists nothing, or with no line).
+        global_probability: Probability of being the target of a global draw.
+        category_probability: ... of a draw inside the product's category.
+        niche_probability: ... of a draw inside the product's niche.
+        within_niche: Share of draws inside the source's niche.
+        within_category: Share inside its category (the niche included).
+    """
+
+    asins: np.ndarray
+    category: np.ndarray
+    niche: np.ndarray
+    source_weight: np.ndarray
+    global_probability: np.ndarray
+    category_probability: np.ndarray
+    niche_probability: np.ndarray
+    within_niche: float
+    within_category: float
+
+
+def _zipf_probability(
+    rank: np.ndarray, size: np.ndarray, exponent: float
+) -> np.ndarray:
+    """Exact probability that :func:`_zipf_ranks` returns ``rank`` among ``size``."""
+    top = np.asarray(size, dtype=np.float64) + 1.0
+    low = np.asarray(rank, dtype=np.float64) + 1.0
+    high = np.minimum(low + 1.0, top)
+    if exponent == 0.0:
+        return (high - low) / (top - 1.0)
+    if abs(1.0 - exponent) < 1e-9:
+        return (np.log(high) - np.log(low)) / np.log(top)
+    power = 1.0 - exponent
+    return (high**power - low**power) / (top**power - 1.0)
+
+
+def planted_structure(
+    *,
+    n_products: int,
+    n_pairs: int,
+    seed: int = 0,
+    metadata_fraction: float = DEFAULT_METADATA_FRACTION,
+    n_categories: int | None = None,
+    within_category: float = DEFAULT_WITHIN_CATEGORY,
+    within_niche: float = DEFAULT_WITHIN_NICHE,
+    niche_size: int = DEFAULT_NICHE_SIZE,
+    zipf_exponent: float = DEFAULT_ZIPF_EXPONENT,
+    empty_related_fraction: float = DEFAULT_EMPTY_RELATED_FRACTION,
+    max_related: int = DEFAULT_MAX_RELATED,
+) -> PlantedStructure:
+    """The hidden structure behind :func:`generate_metadata` with the same arguments.
+
+    Rebuilds the catalogue and the draw probabilities without drawing a pair or
+    writing a line (seconds, even at Books scale). ``benchmarks/oracle.py`` scores
+    pairs with them: a reference no model trained on the pairs can be expected to
+    beat.
+
+    Args:
+        n_products: As for :func:`generate_metadata`.
+        n_pairs: As for :func:`generate_metadata`.
+        seed: As for :func:`generate_metadata`.
+        metadata_fraction: As for :func:`generate_metadata`.
+        n_categories: As for :func:`generate_metadata`.
+        within_category: As for :func:`generate_metadata`.
+        within_niche: As for :func:`generate_metadata`.
+        niche_size: As for :func:`generate_metadata`.
+        zipf_exponent: As for :func:`generate_metadata`.
+        empty_related_fraction: As for :func:`generate_metadata`.
+        max_related: As for :func:`generate_metadata` (validated only).
+
+    Returns:
+        The planted structure.
+
+    Raises:
+        ValueError: If an argument is out of range; the message names it.
+    """
+    _validate(
+        n_products=n_products,
+        n_pairs=n_pairs,
+        seed=seed,
+        metadata_fraction=metadata_fraction,
+        n_categories=n_categories,
+        within_category=within_category,
+        within_niche=within_niche,
+        niche_size=niche_size,
+        zipf_exponent=zipf_exponent,
+        empty_related_fraction=empty_related_fraction,
+        max_related=max_related,
+    )
+    rng, _, catalog = _start(
+        seed=seed,
+        n_products=n_products,
+        n_pairs=n_pairs,
+        n_categories=n_categories,
+        niche_size=niche_size,
+        metadata_fraction=metadata_fraction,
+        empty_related_fraction=empty_related_fraction,
+    )
+    draw = _Samplers(rng, catalog, zipf_exponent)  # as _build_pairs builds it
+    n = n_products
+    source = np.bincount(draw.source_pool, minlength=n).astype(np.float64)
+
+    def probability(
+        by_group: np.ndarray, start: np.ndarray, group: np.ndarray
+    ) -> np.ndarray:
+        """Each product's chance of being drawn inside its group (by rank)."""
+        rank = np.empty(n, dtype=np.int64)
+        rank[by_group] = np.arange(n) - start[group[by_group]]
+        return _zipf_probability(rank, np.diff(start)[group], zipf_exponent)
+
+    everyone = np.zeros(n, dtype=np.int64)
+    return PlantedStructure(
+        asins=asin_codes(np.arange(n)).astype("U10"),
+        category=catalog.category,
+        niche=catalog.niche,
+        source_weight=source / source.sum(),
+        global_probability=probability(draw.by_rank, np.array([0, n]), everyone),
+        category_probability=probability(
+            draw.by_category, draw.category_start, catalog.category
+        ),
+        niche_probability=probability(draw.by_niche, draw.niche_start, catalog.niche),
+        within_niche=float(within_niche),
+        within_category=float(within_category),
+    )
+
+
 def generate_metadata(
     path: str | os.PathLike[str],
     *,
@@ -1193,15 +1365,11 @@ def generate_metadata(
     )
     started = time.perf_counter()
     target = Path(path)
-    rng = np.random.default_rng(seed)
-    categories = (
-        n_categories if n_categories is not None else default_categories(n_products)
-    )
-    catalog = _build_catalog(
-        rng,
+    rng, categories, catalog = _start(
+        seed=seed,
         n_products=n_products,
         n_pairs=n_pairs,
-        n_categories=categories,
+        n_categories=n_categories,
         niche_size=niche_size,
         metadata_fraction=metadata_fraction,
         empty_related_fraction=empty_related_fraction,
