@@ -202,3 +202,39 @@ def test_hostile_corpus_is_rejected_line_by_line_and_nothing_runs(tmp_path):
         "bad_asin",
         "bad_related",
     }
+
+
+def test_memory_stays_flat_as_the_file_grows(tmp_path):
+    # Four times the lines, same chunk size: the peak of Python allocations grows
+    # only by the set of ASINs already seen (a few MB here), not with the file.
+    import tracemalloc
+
+    def dump(n_lines: int) -> Path:
+        path = tmp_path / f"dump-{n_lines}.json.gz"
+        with gzip.open(path, "wt", encoding="utf-8") as handle:
+            for i in range(n_lines):
+                related = [f"R{(i * 31 + j) % 99991:09d}" for j in range(30)]
+                handle.write(
+                    repr({"asin": f"A{i:09d}", "title": f"Product {i}",
+                          "related": {"also_bought": related}}) + "\n"
+                )  # fmt: skip
+        return path
+
+    peaks = {}
+    for n_lines in (4_000, 16_000):
+        path = dump(n_lines)
+        out = tmp_path / f"out-{n_lines}"
+        out.mkdir()
+        tracemalloc.start()
+        report = ingest_file(
+            path,
+            python_parser=parse_python_literal,
+            products_path=out / "p.parquet",
+            relationships_path=out / "r.parquet",
+            rejected_path=out / "x.parquet",
+            chunk_lines=1_000,
+        )
+        peaks[n_lines] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert report.products == n_lines
+    assert peaks[16_000] < 1.6 * peaks[4_000], peaks
