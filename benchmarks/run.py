@@ -9,7 +9,8 @@ For each size, the real Kedro pipelines run stage by stage (``ingest``,
 ``relationships``, ``split``, then ``train_mf_bias``'s ``train_model`` and
 ``evaluate_model`` nodes), each as its own ``kedro run`` in a throw-away project
 under ``benchmarks/work/<size>/``, so that the wall time and the peak RSS of every
-stage are measured separately (``os.wait4``); every stage includes Kedro's start-up.
+stage are measured separately (each stage reports its own ``VmHWM``, see
+:mod:`benchmarks.stage`); every stage includes Kedro's start-up.
 Each run starts from an empty ``data/`` folder.
 
 Sizes:
@@ -397,29 +398,42 @@ def run_stage(project: Path, stage: str, params: str, log: Path) -> tuple[float,
         log: File that receives Kedro's output.
 
     Returns:
-        Wall seconds and peak resident set size in GB (of the Kedro process).
+        Wall seconds and peak resident set size in GB of the Kedro process, as
+        it reports it itself (:mod:`benchmarks.stage`).
 
     Raises:
         SystemExit: If the stage fails (the end of its log is printed).
     """
-    kedro = Path(sys.executable).with_name("kedro")
-    command = [str(kedro), "run", *STAGES[stage], "--params", params]
+    peak_file = log.with_suffix(".peak")
+    peak_file.unlink(missing_ok=True)
+    command = [
+        sys.executable,
+        str(REPO_ROOT / "benchmarks" / "stage.py"),
+        str(peak_file),
+        "run",
+        *STAGES[stage],
+        "--params",
+        params,
+    ]
     env = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
     with open(log, "w", encoding="utf-8") as out:
         start = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=project, stdout=out, stderr=subprocess.STDOUT, env=env
+        completed = subprocess.run(
+            command,
+            cwd=project,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            check=False,  # a failure is reported below, with the end of the log
         )
-        _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
+    if completed.returncode != 0 or not peak_file.is_file():
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
         raise SystemExit(
-            f"stage {stage} failed ({' '.join(command)}; exit {process.returncode});"
+            f"stage {stage} failed ({' '.join(command)}; exit {completed.returncode});"
             f" log {log}:\n" + "\n".join(tail)
         )
-    return wall, usage.ru_maxrss * 1024 / 1e9  # ru_maxrss is in KiB on Linux
+    return wall, int(peak_file.read_text(encoding="ascii")) / 1e9
 
 
 def one_run(size: Size, raw: Path, work: Path, run: int, extra: str) -> dict[str, Any]:

@@ -125,3 +125,27 @@ def test_missing_real_file_is_skipped(
     size = run.Size("absent", "real", runs=1, peers=False, real_file="nope.json.gz")
     assert run.bench_size(size, 1, [], "", tmp_path / "work") is None
     assert "nope.json.gz not found" in capsys.readouterr().out
+
+
+def test_stage_reports_its_own_peak_not_its_parents(tmp_path: Path) -> None:
+    # a parent holding 600 MB must not make its child's peak look that large
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    ballast = np.ones(600_000_000 // 8)  # touched: resident in this process
+    peak_file = tmp_path / "x.peak"
+    subprocess.run(
+        [
+            sys.executable,
+            str(run.REPO_ROOT / "benchmarks" / "stage.py"),
+            str(peak_file),
+            "--version",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    peak = int(peak_file.read_text())
+    assert 10_000_000 < peak < 500_000_000, peak
+    assert ballast.sum() > 0
