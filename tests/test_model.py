@@ -117,16 +117,21 @@ def test_score_is_symmetric() -> None:
 
 def test_penalty_is_sum_of_squares_of_rows_used() -> None:
     model = _hand_model(use_bias=True)
-    _, penalty = model.scores_and_penalty(torch.tensor([0]), torch.tensor([[1, 1]]))
-    # anchor row 0 once (1+4) + row 1 twice (9+1 each), biases .01 + 2 * .04
-    expected = 5.0 + 2 * 10.0 + 0.01 + 2 * 0.04
-    assert float(penalty.detach()) == pytest.approx(expected, rel=1e-6)
+    _, penalty, bias_penalty = model.scores_and_penalties(
+        torch.tensor([0]), torch.tensor([[1, 1]])
+    )
+    # anchor row 0 once (1+4) + row 1 twice (9+1 each); biases .01 + 2 * .04
+    assert float(penalty.detach()) == pytest.approx(5.0 + 2 * 10.0, rel=1e-6)
+    assert float(bias_penalty.detach()) == pytest.approx(0.01 + 2 * 0.04, rel=1e-6)
 
 
 def test_penalty_without_bias_ignores_biases() -> None:
     model = _hand_model(use_bias=False)
-    _, penalty = model.scores_and_penalty(torch.tensor([2]), torch.tensor([0]))
+    _, penalty, bias_penalty = model.scores_and_penalties(
+        torch.tensor([2]), torch.tensor([0])
+    )
     assert float(penalty.detach()) == pytest.approx(0.5 + 5.0)
+    assert float(bias_penalty.detach()) == 0.0
 
 
 @pytest.mark.parametrize("use_bias", [True, False])

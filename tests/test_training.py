@@ -457,7 +457,7 @@ def test_l2_penalises_only_rows_in_the_batch(
 ) -> None:
     train, _ = cliques
     n_products = N_PRODUCTS + 10  # products 30..39 never appear, so are never sampled
-    cfg = _cfg(optimizer=optimizer, l2=0.5, lr=0.1, epochs=2)
+    cfg = _cfg(optimizer=optimizer, l2=0.5, bias_l2=0.5, lr=0.1, epochs=2)
     result = fit(train, n_products, cfg, progress=False)
     start = _initial_model(cfg, n_products)
     untouched = slice(N_PRODUCTS, n_products)
@@ -479,6 +479,21 @@ def test_l2_shrinks_the_embeddings(cliques: tuple[PairData, PairData]) -> None:
     plain = _fit(train, _cfg(epochs=5, l2=0.0)).model.embeddings.weight.detach()
     shrunk = _fit(train, _cfg(epochs=5, l2=1.0)).model.embeddings.weight.detach()
     assert float(shrunk.norm()) < 0.8 * float(plain.norm())
+
+
+@pytest.mark.parametrize("engine", ["fused", "torch"])
+def test_bias_l2_shrinks_only_the_biases(
+    cliques: tuple[PairData, PairData], engine: str
+) -> None:
+    train, _ = cliques
+    common = dict(engine=engine, optimizer="adagrad", epochs=5, l2=0.03)
+    plain = _fit(train, _cfg(bias_l2=0.0, **common)).model
+    shrunk = _fit(train, _cfg(bias_l2=5.0, **common)).model
+    assert float(shrunk.biases.weight.norm()) < 0.5 * float(plain.biases.weight.norm())
+    # the global bias is never penalised, and the embeddings still learn
+    assert float(shrunk.embeddings.weight.norm()) > 0.5 * float(
+        plain.embeddings.weight.norm()
+    )
 
 
 # --- optimisers -----------------------------------------------------------------
@@ -539,6 +554,7 @@ def test_fused_engine_matches_the_torch_reference_over_epochs(
         epochs=2,
         lr=0.05,
         l2=0.01,
+        bias_l2=0.02,
         negatives_per_positive=1,
         init_std=0.3,
     )
@@ -562,7 +578,12 @@ def test_fused_step_equals_the_torch_step(
     # Adagrad's first updates are ±lr·sign(gradient), so over many steps float
     # rounding of a near-zero gradient can flip a coordinate: compare step by step.
     cfg = _cfg(
-        optimizer=optimizer, use_bias=use_bias, label_mode=label_mode, lr=0.05, l2=0.01
+        optimizer=optimizer,
+        use_bias=use_bias,
+        label_mode=label_mode,
+        lr=0.05,
+        l2=0.01,
+        bias_l2=0.02,
     )
     reference = MatrixFactorization(
         10, 4, use_bias=use_bias, init_std=0.3, generator=_gen(0)
@@ -626,6 +647,7 @@ def test_hogwild_chunks_on_disjoint_rows_equal_the_sequential_pass() -> None:
             targets,
             0.1,
             0.01,
+            0.0,
             False,
             kernels.BINARY,
             kernels.ADAGRAD,

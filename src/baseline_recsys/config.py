@@ -163,6 +163,12 @@ class TrainParams(Params):
     l2: float = Field(
         0.03, ge=0, description="L2 penalty on the embedding rows in each batch."
     )
+    bias_l2: float = Field(
+        0.03,
+        ge=0,
+        description="L2 penalty on the product-bias rows in each batch (the global "
+        "bias is never penalised).",
+    )
     negatives_per_positive: int = Field(
         5, gt=0, description="Negatives drawn per positive."
     )

@@ -12,7 +12,8 @@ the reference PyTorch step; with more it is the same model trained with per-pair
 
 The loss is the same as the reference: binary cross-entropy on logits, or the
 squared error of ``sigmoid(score)`` against the pair weight, summed over scores,
-plus ``l2`` times the squared norm of the rows used. Optimisers: SGD, Adagrad
+plus ``l2`` times the squared norm of the embedding rows used and ``bias_l2``
+times that of the product-bias rows used. Optimisers: SGD, Adagrad
 (per-coordinate accumulators, as :class:`torch.optim.Adagrad`) and row-wise
 Adagrad (one accumulator per row, as :class:`baseline_recsys.optim.RowWiseAdagrad`;
 biases, one value per row, get plain Adagrad either way).
@@ -128,6 +129,7 @@ def _train_range(  # noqa: PLR0912, PLR0915 - one fused loop on purpose
     targets: np.ndarray,
     lr: float,
     l2: float,
+    bias_l2: float,
     use_bias: bool,
     label_mode: int,
     optimizer: int,
@@ -142,6 +144,7 @@ def _train_range(  # noqa: PLR0912, PLR0915 - one fused loop on purpose
     inv_dim = np.float32(1.0 / dim)
     lr32 = np.float32(lr)
     decay = np.float32(2.0 * l2)
+    bias_decay = np.float32(2.0 * bias_l2)
     eps = np.float32(ADAGRAD_EPS)
     one = np.float32(1.0)
     zero = np.float32(0.0)
@@ -206,7 +209,7 @@ def _train_range(  # noqa: PLR0912, PLR0915 - one fused loop on purpose
                     ec[f] = e - lr32 * (g * ea[f] + decay * e)
             if use_bias:
                 grad_ba += g
-                grad = g + decay * bias[c]
+                grad = g + bias_decay * bias[c]
                 if adagrad or rowwise:
                     bias_acc[c] += grad * grad
                     bias[c] -= lr32 * grad / (np.sqrt(bias_acc[c]) + eps)
@@ -233,7 +236,7 @@ def _train_range(  # noqa: PLR0912, PLR0915 - one fused loop on purpose
             for f in range(dim):
                 ea[f] -= lr32 * (grad_a[f] + decay * ea[f])
         if use_bias:
-            grad = grad_ba + decay * bias[a]
+            grad = grad_ba + bias_decay * bias[a]
             if adagrad or rowwise:
                 bias_acc[a] += grad * grad
                 bias[a] -= lr32 * grad / (np.sqrt(bias_acc[a]) + eps)
@@ -258,6 +261,7 @@ def _train_chunks(
     targets: np.ndarray,
     lr: float,
     l2: float,
+    bias_l2: float,
     use_bias: bool,
     label_mode: int,
     optimizer: int,
@@ -279,6 +283,7 @@ def _train_chunks(
             targets,
             lr,
             l2,
+            bias_l2,
             use_bias,
             label_mode,
             optimizer,
@@ -300,6 +305,7 @@ def train_batch(
     targets: np.ndarray,
     lr: float,
     l2: float,
+    bias_l2: float,
     use_bias: bool,
     label_mode: int,
     optimizer: int,
@@ -320,7 +326,9 @@ def train_batch(
         targets: ``(batch,)`` float32 target of each positive (1 for binary
             labels, the pair weight for continuous ones); negatives target 0.
         lr: Learning rate.
-        l2: L2 coefficient on the rows used.
+        l2: L2 coefficient on the embedding rows used.
+        bias_l2: L2 coefficient on the product-bias rows used (the global bias
+            is never penalised).
         use_bias: Whether biases take part.
         label_mode: ``BINARY`` or ``CONTINUOUS``.
         optimizer: ``SGD``, ``ADAGRAD`` or ``ROWWISE_ADAGRAD``.
@@ -342,6 +350,7 @@ def train_batch(
         targets,
         float(lr),
         float(l2),
+        float(bias_l2),
         bool(use_bias),
         int(label_mode),
         int(optimizer),

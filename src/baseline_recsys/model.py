@@ -85,39 +85,44 @@ class MatrixFactorization(nn.Module):
         """
         return self._scores(anchors, others, with_penalty=False)[0]
 
-    def scores_and_penalty(
+    def scores_and_penalties(
         self, anchors: torch.Tensor, others: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Score pairs and return the squared L2 norm of the rows they used.
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Score pairs and return the squared L2 norms of the rows they used.
 
         Args:
             anchors: ``(batch,)`` product ids.
             others: ``(batch,)`` or ``(batch, k)`` product ids.
 
         Returns:
-            Raw scores of the shape of ``others``, and the sum of squares of the
-            embedding (and bias) rows looked up, for an L2 penalty on the batch.
+            Raw scores of the shape of ``others``; the sum of squares of the
+            embedding rows looked up; and that of the product-bias rows looked up
+            (0 without bias), for L2 penalties on the batch. The global bias is
+            never penalised.
         """
-        score, penalty = self._scores(anchors, others, with_penalty=True)
-        assert penalty is not None
-        return score, penalty
+        score, penalties = self._scores(anchors, others, with_penalty=True)
+        assert penalties is not None
+        return score, *penalties
 
     def _scores(
         self, anchors: torch.Tensor, others: torch.Tensor, *, with_penalty: bool
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Scores, and the rows' squared norm only when training needs it."""
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None]:
+        """Scores, and the rows' squared norms only when training needs them."""
         a = self.embeddings(anchors)
         o = self.embeddings(others)
         wide = others.dim() == 2
         score = torch.einsum("bd,bkd->bk", a, o) if wide else (a * o).sum(-1)
         penalty = a.pow(2).sum() + o.pow(2).sum() if with_penalty else None
+        bias_penalty = torch.zeros((), dtype=score.dtype) if with_penalty else None
         if self.use_bias:
             ba = self.biases(anchors)  # (batch, 1)
             bo = self.biases(others).squeeze(-1)
             score = score + (ba if wide else ba.squeeze(-1)) + bo + self.global_bias
-            if penalty is not None:
-                penalty = penalty + ba.pow(2).sum() + bo.pow(2).sum()
-        return score, penalty
+            if with_penalty:
+                bias_penalty = ba.pow(2).sum() + bo.pow(2).sum()
+        if penalty is None or bias_penalty is None:
+            return score, None
+        return score, (penalty, bias_penalty)
 
     @torch.no_grad()
     def score_pairs(

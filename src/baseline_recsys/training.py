@@ -127,13 +127,17 @@ class _TorchEngine:
     ) -> float:
         """One optimiser step on a batch; returns the mean loss per score."""
         self.model.train()
-        scores, penalty = self.model.scores_and_penalty(anchors, candidates)
+        scores, penalty, bias_penalty = self.model.scores_and_penalties(
+            anchors, candidates
+        )
         mean_loss = self.loss_fn(scores[:, 0], scores[:, 1:], targets)
         # Summed over the batch's scores, so that a row's gradient does not shrink
         # as the batch grows and one lr suits every batch size and optimiser.
         loss = mean_loss * scores.numel()
         if self.cfg.l2:
             loss = loss + self.cfg.l2 * penalty
+        if self.cfg.bias_l2 and self.model.use_bias:
+            loss = loss + self.cfg.bias_l2 * bias_penalty
         for opt in self.optimizers:
             opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -216,6 +220,7 @@ class _FusedEngine:
             targets.numpy(),
             float(lr),
             float(self.cfg.l2),
+            float(self.cfg.bias_l2),
             self.model.use_bias,
             self._label_mode,
             self._optimizer,
