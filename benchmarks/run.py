@@ -518,7 +518,11 @@ def run_peers(project: Path, names: Sequence[str]) -> dict[str, dict[str, Any]]:
         data / "validation_pairs.parquet",
         columns=["product1_id", "product2_id", "label", "seen"],
     )
-    n_products = len(pd.read_parquet(project / "data/03_primary/product_index.parquet"))
+    n_products = len(
+        pd.read_parquet(
+            project / "data/03_primary/product_index.parquet", columns=["product_id"]
+        )
+    )
     cfg = EvaluateParams()
     out = {}
     for name in names:

@@ -146,7 +146,7 @@ class TrainParams(Params):
     batch_size: int = Field(4096, gt=0, description="Positive pairs per step.")
     engine: Literal["fused", "torch"] = Field(
         "fused",
-        description="fused: compiled per-pair updates (sgd, adagrad); "
+        description="fused: compiled per-pair updates (sgd, adagrad, rowwise_adagrad); "
         "torch: the PyTorch reference, mini-batch autograd (any optimiser).",
     )
     optimizer: Literal["sgd", "adagrad", "rowwise_adagrad", "adam", "sparse_adam"] = (

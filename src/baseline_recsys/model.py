@@ -112,17 +112,16 @@ class MatrixFactorization(nn.Module):
         o = self.embeddings(others)
         wide = others.dim() == 2
         score = torch.einsum("bd,bkd->bk", a, o) if wide else (a * o).sum(-1)
-        penalty = a.pow(2).sum() + o.pow(2).sum() if with_penalty else None
-        bias_penalty = torch.zeros((), dtype=score.dtype) if with_penalty else None
+        bias_penalty = score.new_zeros(())
         if self.use_bias:
             ba = self.biases(anchors)  # (batch, 1)
             bo = self.biases(others).squeeze(-1)
             score = score + (ba if wide else ba.squeeze(-1)) + bo + self.global_bias
             if with_penalty:
                 bias_penalty = ba.pow(2).sum() + bo.pow(2).sum()
-        if penalty is None or bias_penalty is None:
+        if not with_penalty:
             return score, None
-        return score, (penalty, bias_penalty)
+        return score, (a.pow(2).sum() + o.pow(2).sum(), bias_penalty)
 
     @torch.no_grad()
     def score_pairs(

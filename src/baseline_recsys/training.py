@@ -136,7 +136,7 @@ class _TorchEngine:
         loss = mean_loss * scores.numel()
         if self.cfg.l2:
             loss = loss + self.cfg.l2 * penalty
-        if self.cfg.bias_l2 and self.model.use_bias:
+        if self.cfg.bias_l2:  # bias_penalty is 0 without bias
             loss = loss + self.cfg.bias_l2 * bias_penalty
         for opt in self.optimizers:
             opt.zero_grad(set_to_none=True)
